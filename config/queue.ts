@@ -1,0 +1,55 @@
+import env from '#start/env'
+import app from '@adonisjs/core/services/app'
+import { defineConfig } from '@rlanz/bull-queue'
+
+/**
+ * Queues, by priority: `high` carries user-facing chat replies, `default`
+ * ordinary work, `low` exports and reports, `mail` outgoing mail.
+ */
+export const QUEUE_NAMES = ['high', 'default', 'low', 'mail'] as const
+export type QueueName = (typeof QUEUE_NAMES)[number]
+
+const connection = {
+  host: env.get('REDIS_HOST'),
+  port: env.get('REDIS_PORT'),
+  password: env.get('REDIS_PASSWORD') || undefined,
+  db: env.get('REDIS_DB', 0),
+}
+
+/**
+ * BullMQ key prefix: keeps the test suite's queues apart from a developer's.
+ */
+const prefix = env.get('QUEUE_PREFIX', 'parley')
+
+const packageConfig = defineConfig({
+  defaultConnection: connection,
+  queueNames: [...QUEUE_NAMES],
+  queue: { prefix },
+  worker: { prefix, concurrency: 5 },
+
+  jobs: {
+    /**
+     * A failing job is retried with exponential backoff (1s, 2s, 4s…) and
+     * kept in the failed set afterwards so an operator can retry it.
+     */
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { count: 1000, age: 24 * 3600 },
+    removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+  },
+})
+
+export default {
+  ...packageConfig,
+
+  /**
+   * Concurrency per queue for `node ace queue:listen`.
+   */
+  concurrency: { high: 10, default: 5, low: 2, mail: 5 } satisfies Record<QueueName, number>,
+
+  /**
+   * Where job classes are looked up by name (`ProcessChatbotMessage` →
+   * `process_chatbot_message.ts`). Test fixtures add their own jobs.
+   */
+  jobsPaths: ['app/jobs', ...(app.inTest ? ['tests/fixtures/jobs'] : [])],
+}

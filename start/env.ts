@@ -1,0 +1,64 @@
+/*
+|--------------------------------------------------------------------------
+| Environment variables
+|--------------------------------------------------------------------------
+|
+| Every variable Parley reads is declared and validated here; the app
+| refuses to boot with a message naming the variable when one is missing or
+| malformed. `.env.example` documents each of them.
+*/
+import { Env } from '@adonisjs/core/env'
+
+export default await Env.create(new URL('../', import.meta.url), {
+  /*
+  | App
+  */
+  NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
+  PORT: Env.schema.number(),
+  HOST: Env.schema.string({ format: 'host' }),
+  APP_KEY: Env.schema.string(),
+  APP_NAME: Env.schema.string.optional(),
+  APP_URL: Env.schema.string.optional({ format: 'url', tld: false }),
+  LOG_LEVEL: Env.schema.enum([
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const),
+
+  /*
+  | Database: PostgreSQL (`pg`) in production and tests, SQLite for the quick start
+  */
+  DB_CONNECTION: Env.schema.enum(['pg', 'sqlite'] as const),
+  DB_HOST: Env.schema.string({ format: 'host' }),
+  DB_PORT: Env.schema.number(),
+  DB_USER: Env.schema.string(),
+  DB_PASSWORD: Env.schema.string.optional(),
+  DB_DATABASE: Env.schema.string(),
+  DB_POOL_MAX: Env.schema.number.optional(),
+
+  /*
+  | Redis: queues, cache, rate limits, SSE fan-out
+  */
+  REDIS_HOST: Env.schema.string({ format: 'host' }),
+  REDIS_PORT: Env.schema.number(),
+  REDIS_PASSWORD: Env.schema.string.optional(),
+  REDIS_DB: Env.schema.number.optional(),
+  QUEUE_PREFIX: Env.schema.string.optional(),
+
+  /*
+  | Sessions and rate limits
+  */
+  SESSION_DRIVER: Env.schema.enum(['cookie', 'redis', 'memory'] as const),
+  LIMITER_STORE: Env.schema.enum(['redis', 'memory'] as const),
+
+  /*
+  | Operations
+  */
+  HEALTH_TOKEN: Env.schema.string.optional(),
+  STORAGE_PATH: Env.schema.string.optional(),
+  AUDIT_RETENTION_DAYS: Env.schema.number.optional(),
+})

@@ -1,0 +1,4 @@
+import { test } from '@japa/runner'
+test('smoke', ({ assert }) => {
+  assert.equal(1, 1)
+})
