@@ -43,7 +43,6 @@ const sessionConfig = defineConfig({
   stores: {
     cookie: stores.cookie(),
     redis: stores.redis({ connection: 'main' }),
-    memory: stores.memory(),
   },
 })
 
