@@ -13,7 +13,8 @@ export const appKey = new Secret(env.get('APP_KEY'))
  * HTTP server settings.
  */
 export const http = defineConfig({
-  generateRequestId: true,
+  // RequestIdMiddleware assigns ids (validating client-sent ones).
+  generateRequestId: false,
   allowMethodSpoofing: false,
 
   /**

@@ -1,5 +1,6 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
+import { HttpContext } from '@adonisjs/core/http'
 import { defineConfig, destination, targets } from '@adonisjs/core/logger'
 
 /**
@@ -15,6 +16,15 @@ const loggerConfig = defineConfig({
       enabled: true,
       name: env.get('APP_NAME', 'parley'),
       level: env.get('LOG_LEVEL'),
+
+      /**
+       * Every line written while a request is handled carries its id, even
+       * from code that logs through the global logger service.
+       */
+      mixin() {
+        const ctx = HttpContext.get()
+        return ctx ? { request_id: ctx.request.id() } : {}
+      },
       redact: {
         paths: [
           'password',

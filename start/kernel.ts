@@ -4,8 +4,10 @@
 |--------------------------------------------------------------------------
 |
 | Server middleware run on every request, including ones that match no
-| route; router middleware run only on matched routes; named middleware
-| are assigned per route.
+| route; router middleware run on every matched route; named middleware
+| are assigned per route group. Sessions, CSRF and the security headers of
+| shield belong to the console (`web`) routes only: the API is stateless
+| and sets no cookies.
 */
 import router from '@adonisjs/core/services/router'
 import server from '@adonisjs/core/services/server'
@@ -20,13 +22,18 @@ server.use([
 
 router.use([
   () => import('@adonisjs/core/bodyparser_middleware'),
-  () => import('@adonisjs/session/session_middleware'),
-  () => import('@adonisjs/shield/shield_middleware'),
   () => import('@adonisjs/auth/initialize_auth_middleware'),
   () => import('#middleware/initialize_bouncer_middleware'),
 ])
 
 export const middleware = router.named({
+  session: () => import('@adonisjs/session/session_middleware'),
+  shield: () => import('@adonisjs/shield/shield_middleware'),
   guest: () => import('#middleware/guest_middleware'),
   auth: () => import('#middleware/auth_middleware'),
 })
+
+/**
+ * Middleware of every console page, in order.
+ */
+export const web = () => [middleware.session(), middleware.shield()]

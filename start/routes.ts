@@ -2,7 +2,36 @@
 |--------------------------------------------------------------------------
 | Routes
 |--------------------------------------------------------------------------
+|
+| Every route is named. `/api/*` answers with the JSON envelope; other
+| routes render Edge pages.
 */
 import router from '@adonisjs/core/services/router'
+import app from '@adonisjs/core/services/app'
+import { web } from '#start/kernel'
 
-router.get('/', async () => ({ name: 'parley' })).as('home')
+const HealthController = () => import('#controllers/api/health_controller')
+
+/*
+| Start page
+*/
+router
+  .get('/', ({ view }) =>
+    view.render('pages/home', {
+      version: app.version?.toString() ?? '0.0.0',
+      environment: app.nodeEnvironment,
+    })
+  )
+  .as('home')
+  .use(web())
+
+/*
+| Operations: liveness and readiness (no auth; details need HEALTH_TOKEN)
+*/
+router
+  .group(() => {
+    router.get('ping', [HealthController, 'ping']).as('ping')
+    router.get('health', [HealthController, 'show']).as('show')
+  })
+  .prefix('/api')
+  .as('health')

@@ -1,9 +1,12 @@
+import { mkdir, writeFile } from 'node:fs/promises'
 import { assert } from '@japa/assert'
 import { apiClient } from '@japa/api-client'
 import app from '@adonisjs/core/services/app'
+import redis from '@adonisjs/redis/services/main'
 import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
+import env from '#start/env'
 
 /**
  * Plugins: assertions, the HTTP client and the AdonisJS integration
@@ -12,19 +15,43 @@ import testUtils from '@adonisjs/core/services/test_utils'
 export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS(app)]
 
 /**
- * Migrate the test database once for the whole run; each group isolates
- * its tests with a global transaction rolled back after every test.
+ * The suite owns a Redis database of its own (REDIS_DB in .env.test) and
+ * empties it before running; refuse to run against database 0, which is a
+ * developer's.
+ */
+async function resetTestRedis() {
+  if (env.get('REDIS_DB', 0) === 0) {
+    throw new Error('Tests must run with REDIS_DB set to a database other than 0 (see .env.test)')
+  }
+  await redis.flushdb()
+}
+
+/**
+ * Log lines of this run only, so tests can look for a request's lines.
+ */
+async function resetTestLog() {
+  await mkdir(app.tmpPath('logs'), { recursive: true })
+  await writeFile(app.tmpPath('logs/test.log'), '')
+}
+
+/**
+ * Migrate the test database once for the run (rolled back at the end);
+ * groups isolate their tests with a global transaction per test.
  */
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [() => testUtils.db().migrate()],
+  setup: [resetTestLog, resetTestRedis, () => testUtils.db().migrate()],
   teardown: [],
 }
 
 /**
- * Functional suites boot the HTTP server so the api client can reach it.
+ * Functional and browser suites start the HTTP server, with the fixture
+ * routes that exercise the foundation's mechanisms.
  */
 export const configureSuite: Config['configureSuite'] = (suite) => {
   if (['browser', 'functional'].includes(suite.name)) {
-    return suite.setup(() => testUtils.httpServer().start())
+    return suite.setup(async () => {
+      await import('#tests/fixtures/routes')
+      return testUtils.httpServer().start()
+    })
   }
 }

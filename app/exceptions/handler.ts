@@ -1,10 +1,159 @@
 import app from '@adonisjs/core/services/app'
+import { errors as vineErrors } from '@vinejs/vine'
 import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
+import ApiException from '#exceptions/api_exception'
+import { errorEnvelope, errorCodeForStatus, type FieldError } from '#support/envelope'
+
+type DescribedError = {
+  status: number
+  code: string
+  message: string
+  errors?: FieldError[]
+  headers?: Record<string, string | number>
+}
+
+const INTERNAL_ERROR_MESSAGE =
+  'Something went wrong on our side. Try again; if it keeps failing, contact support with the request id.'
+
+/**
+ * Turns any error into what the client is told: a status, a stable error
+ * code and a message that is safe to show. 5xx never expose internals.
+ */
+export function describeError(error: any, ctx: HttpContext): DescribedError {
+  if (error instanceof ApiException) {
+    return { status: error.status, code: error.errorCode, message: error.message }
+  }
+
+  if (error instanceof vineErrors.E_VALIDATION_ERROR) {
+    const fieldErrors = (error.messages as FieldError[]).map(({ field, rule, message }) => ({
+      field,
+      rule,
+      message,
+    }))
+    return {
+      status: 422,
+      code: 'VALIDATION_ERROR',
+      message: 'The request has invalid fields: correct them and try again.',
+      errors: fieldErrors,
+    }
+  }
+
+  switch (error?.code) {
+    case 'E_ROUTE_NOT_FOUND':
+      return {
+        status: 404,
+        code: 'NOT_FOUND',
+        message: `No route matches ${ctx.request.method()} ${ctx.request.url()}`,
+      }
+    case 'E_ROW_NOT_FOUND':
+      return { status: 404, code: 'NOT_FOUND', message: 'Resource not found' }
+    case 'E_UNAUTHORIZED_ACCESS':
+      return {
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'Authentication required: sign in or send a valid access token.',
+      }
+    case 'E_AUTHORIZATION_FAILURE':
+      return error.status === 404
+        ? { status: 404, code: 'NOT_FOUND', message: 'Resource not found' }
+        : { status: 403, code: 'FORBIDDEN', message: 'You are not allowed to do this.' }
+    case 'E_TOO_MANY_REQUESTS':
+      return {
+        status: 429,
+        code: 'TOO_MANY_REQUESTS',
+        message: `Too many requests: retry in ${error.response.availableIn} seconds.`,
+        headers: error.getDefaultHeaders(),
+      }
+    case 'E_REQUEST_ENTITY_TOO_LARGE':
+      return {
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'The request body is larger than this endpoint accepts.',
+      }
+    case 'E_BAD_CSRF_TOKEN':
+      return {
+        status: 403,
+        code: 'CSRF_TOKEN_MISMATCH',
+        message: 'The form expired or was sent from elsewhere: reload the page and try again.',
+      }
+  }
+
+  /**
+   * The JSON body parser re-throws JSON.parse's SyntaxError with status 400.
+   */
+  if (error instanceof SyntaxError && error.status === 400) {
+    return { status: 400, code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' }
+  }
+
+  const status = Number(error?.status)
+  if (status >= 400 && status < 500) {
+    return {
+      status,
+      code: errorCodeForStatus(status),
+      message: error.message || 'Bad request',
+    }
+  }
+
+  return { status: 500, code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE }
+}
+
+export function isApiRequest(ctx: HttpContext) {
+  const url = ctx.request.url()
+  return url === '/api' || url.startsWith('/api/')
+}
 
 export default class HttpExceptionHandler extends ExceptionHandler {
-  protected debug = !app.inProduction
+  /**
+   * Youch's detailed error page helps in development only.
+   */
+  protected debug = app.inDev
+
+  /**
+   * Console pages get friendly error pages for these statuses.
+   */
+  protected renderStatusPages = true
+
+  protected statusPages: Record<StatusPageRange, StatusPageRenderer> = {
+    '403': (_, { view }) => view.render('pages/errors/forbidden'),
+    '404': (_, { view }) => view.render('pages/errors/not_found'),
+    ...(app.inDev
+      ? {}
+      : {
+          '500..599': (_: unknown, { view, request }: HttpContext) =>
+            view.render('pages/errors/server_error', { requestId: request.id() }),
+        }),
+  }
 
   async handle(error: unknown, ctx: HttpContext) {
+    if (isApiRequest(ctx)) {
+      const described = describeError(error, ctx)
+      for (const [name, value] of Object.entries(described.headers ?? {})) {
+        ctx.response.header(name, value)
+      }
+      return ctx.response
+        .status(described.status)
+        .send(errorEnvelope(ctx, described.message, described.code, described.errors))
+    }
+
+    /**
+     * Bouncer answers denials itself; console users get our pages instead
+     * (404 when a policy hides that the record exists).
+     */
+    const denied = error as { code?: string; status?: number }
+    if (denied?.code === 'E_AUTHORIZATION_FAILURE') {
+      const page = denied.status === 404 ? 'pages/errors/not_found' : 'pages/errors/forbidden'
+      return ctx.response
+        .status(denied.status === 404 ? 404 : 403)
+        .send(await ctx.view.render(page))
+    }
+
     return super.handle(error, ctx)
+  }
+}
+
+declare global {
+  interface SyntaxError {
+    status?: number
   }
 }

@@ -15,7 +15,8 @@ export function resolveRequestId(clientId: string | string[] | undefined): strin
 
 /**
  * Gives every request an id: echoed as `X-Request-Id`, carried by every log
- * line of the request (ctx.logger), by the envelope and by audit entries.
+ * line of the request (see the mixin in config/logger.ts), by the envelope
+ * and by audit entries.
  * It runs first so that even errors and unknown routes carry the id.
  */
 export default class RequestIdMiddleware {
@@ -25,7 +26,9 @@ export default class RequestIdMiddleware {
 
     ctx.request.request.headers['x-request-id'] = requestId
     ctx.response.header('X-Request-Id', requestId)
-    ctx.logger = logger.child({ request_id: requestId })
+    // The framework's child logger may carry the unchecked client header;
+    // the logger's mixin adds the resolved id to every line instead.
+    ctx.logger = logger.use()
     ctx.startedAt = startedAt
 
     await next()

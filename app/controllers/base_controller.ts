@@ -1,0 +1,110 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import AuditService, { type AuditInput } from '#services/audit_service'
+import {
+  errorEnvelope,
+  errorCodeForStatus,
+  successEnvelope,
+  type FieldError,
+} from '#support/envelope'
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationValidator } from '#validators/pagination'
+
+type SuccessOptions = { message?: string; status?: number; meta?: Record<string, unknown> | null }
+
+type LoggedSuccess<T> = Omit<AuditInput, 'status' | 'httpStatus' | 'message' | 'errorCode'> &
+  SuccessOptions & { data: T }
+
+type ErrorOptions = { status?: number; code?: string; errors?: FieldError[] }
+
+type LoggedError = Omit<AuditInput, 'status' | 'httpStatus' | 'message' | 'errorCode'> &
+  ErrorOptions & { message: string }
+
+/**
+ * Anything `paginated` can present: Lucid's paginators, or rows with counts
+ * from a hand-written query.
+ */
+type PageSource<T> =
+  | { all(): T[]; currentPage: number; perPage: number; total: number; lastPage: number }
+  | { rows: T[]; page: number; perPage: number; total: number }
+
+/**
+ * Every API controller answers through these helpers, so every response has
+ * the envelope of DESIGN.md. The `…WithLog` variants also write one audit
+ * entry and only respond once it is stored: use them for every state
+ * change, auth event, permission change, export/import and billing event.
+ */
+export default abstract class BaseController {
+  protected success<T>(ctx: HttpContext, data: T, options: SuccessOptions = {}) {
+    return ctx.response
+      .status(options.status ?? 200)
+      .send(successEnvelope(ctx, data, options.message ?? 'OK', options.meta ?? null))
+  }
+
+  protected async successWithLog<T>(ctx: HttpContext, options: LoggedSuccess<T>) {
+    const { data, message = 'OK', status = 200, meta, ...audit } = options
+    await AuditService.record(
+      AuditService.fromRequest(ctx, { ...audit, status: 'success', httpStatus: status, message })
+    )
+    return this.success(ctx, data, { message, status, meta })
+  }
+
+  protected error(ctx: HttpContext, message: string, options: ErrorOptions = {}) {
+    const status = options.status ?? 400
+    const code = options.code ?? errorCodeForStatus(status)
+    return ctx.response.status(status).send(errorEnvelope(ctx, message, code, options.errors))
+  }
+
+  protected async errorWithLog(ctx: HttpContext, options: LoggedError) {
+    const { message, status = 400, code, errors, ...audit } = options
+    const errorCode = code ?? errorCodeForStatus(status)
+    await AuditService.record(
+      AuditService.fromRequest(ctx, {
+        ...audit,
+        status: 'error',
+        httpStatus: status,
+        message,
+        errorCode,
+      })
+    )
+    return this.error(ctx, message, { status, code: errorCode, errors })
+  }
+
+  /**
+   * Responds with one page of rows and `meta: {page, per_page, total, last_page}`.
+   */
+  protected paginated<T>(ctx: HttpContext, source: PageSource<T>, message = 'OK') {
+    const page =
+      'rows' in source
+        ? {
+            rows: source.rows,
+            page: source.page,
+            perPage: source.perPage,
+            total: source.total,
+            lastPage: Math.max(1, Math.ceil(source.total / source.perPage)),
+          }
+        : {
+            rows: source.all(),
+            page: source.currentPage,
+            perPage: source.perPage,
+            total: source.total,
+            lastPage: Math.max(1, source.lastPage),
+          }
+
+    return this.success(ctx, page.rows, {
+      message,
+      meta: {
+        page: page.page,
+        per_page: page.perPage,
+        total: page.total,
+        last_page: page.lastPage,
+      },
+    })
+  }
+
+  /**
+   * Validated `page` / `per_page` of the query string (per_page capped at 100).
+   */
+  protected async pageParams(ctx: HttpContext) {
+    const { page, per_page: perPage } = await paginationValidator.validate(ctx.request.qs())
+    return { page: page ?? 1, perPage: Math.min(perPage ?? DEFAULT_PER_PAGE, MAX_PER_PAGE) }
+  }
+}

@@ -1,0 +1,44 @@
+import { Job } from '@rlanz/bull-queue'
+import type { JobsOptions } from 'bullmq'
+import type { QueueName } from '#config/queue'
+
+/**
+ * Every Parley job extends this class. A job is named by its class name
+ * (`PruneAuditLogs`), which maps to its file (`prune_audit_logs.ts` in a
+ * jobs directory of config/queue.ts); jobs carry ids, never models, and
+ * must be idempotent because a job can be delivered more than once.
+ */
+export default abstract class BaseJob<Payload = Record<string, never>> extends Job {
+  /**
+   * The queue the job goes to unless the dispatcher says otherwise.
+   */
+  static queue: QueueName = 'default'
+
+  /**
+   * BullMQ options for this job (attempts, backoff…), over the defaults of
+   * config/queue.ts.
+   */
+  static options: JobsOptions = {}
+
+  abstract handle(payload: Payload): Promise<void>
+
+  /**
+   * Called once after the last attempt failed.
+   */
+  async rescue(_payload: Payload, _error: Error): Promise<void> {}
+}
+
+export type JobClass<Payload = any> = {
+  new (...args: any[]): BaseJob<Payload>
+  queue: QueueName
+  options: JobsOptions
+  name: string
+}
+
+/**
+ * What is stored in BullMQ for each job.
+ */
+export type JobData<Payload = unknown> = {
+  payload: Payload
+  context: { request_id: string | null; organization_id: number | null }
+}

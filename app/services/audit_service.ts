@@ -1,0 +1,141 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import type { HttpContext } from '@adonisjs/core/http'
+import type { AuditStatus } from '#models/audit_log'
+import { redact } from '#support/redact'
+
+/**
+ * What a caller says about an audited action; request facts (ip, user
+ * agent, request id, method, path, duration, actor) are filled in from the
+ * HTTP context by `fromRequest`.
+ */
+export type AuditInput = {
+  action: string
+  status?: AuditStatus
+  httpStatus?: number
+  message?: string
+  errorCode?: string
+  organizationId?: number | null
+  subject?: { type: string; id: string | number } | null
+  changes?: unknown
+}
+
+export type AuditEntry = AuditInput & {
+  actorUserId?: number | null
+  actorTokenId?: number | null
+  ip?: string | null
+  userAgent?: string | null
+  requestId?: string | null
+  method?: string | null
+  path?: string | null
+  durationMs?: number | null
+}
+
+type AuditRow = Record<string, string | number | null>
+
+const MAX_BATCH = 500
+
+const truncate = (value: string | null | undefined, length: number) =>
+  value ? value.slice(0, length) : null
+
+function toRow(entry: AuditEntry): AuditRow {
+  const changes = entry.changes === undefined ? null : redact(entry.changes)
+  return {
+    organization_id: entry.organizationId ?? null,
+    actor_user_id: entry.actorUserId ?? null,
+    actor_token_id: entry.actorTokenId ?? null,
+    action: truncate(entry.action, 100)!,
+    status: entry.status ?? 'success',
+    http_status: entry.httpStatus ?? null,
+    message: truncate(entry.message, 500),
+    error_code: truncate(entry.errorCode, 64),
+    subject_type: truncate(entry.subject?.type, 100),
+    subject_id: entry.subject ? truncate(String(entry.subject.id), 64) : null,
+    ip: truncate(entry.ip, 64),
+    user_agent: truncate(entry.userAgent, 512),
+    request_id: truncate(entry.requestId, 128),
+    method: truncate(entry.method, 10),
+    path: truncate(entry.path, 2048),
+    duration_ms: entry.durationMs ?? null,
+    changes: changes === null ? null : JSON.stringify(changes),
+    created_at: DateTime.utc().toFormat(db.connection().dialect.dateTimeFormat),
+  }
+}
+
+/**
+ * Group commit: the first entry is inserted at once; entries arriving while
+ * that insert runs are written together by the next multi-row insert. Each
+ * caller's promise settles when its own row is stored, so a response is
+ * sent only after its audit entry is durable, yet a busy server pays one
+ * INSERT per batch instead of one per request.
+ */
+class AuditWriter {
+  #pending: { row: AuditRow; resolve: () => void; reject: (error: unknown) => void }[] = []
+  #draining = false
+
+  write(row: AuditRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject })
+      if (!this.#draining) void this.#drain()
+    })
+  }
+
+  async #drain() {
+    this.#draining = true
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, MAX_BATCH)
+        try {
+          await db.table('audit_logs').multiInsert(batch.map((item) => item.row))
+          batch.forEach((item) => item.resolve())
+        } catch (error) {
+          batch.forEach((item) => item.reject(error))
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+}
+
+const writer = new AuditWriter()
+
+export default class AuditService {
+  /**
+   * Stores one audit entry. Never throws: when the database refuses the
+   * row, the full (redacted) entry goes to the error log instead, so the
+   * trail of a request whose response is sent is never silently lost.
+   */
+  static async record(entry: AuditEntry): Promise<void> {
+    const row = toRow(entry)
+    try {
+      await writer.write(row)
+    } catch (error) {
+      logger.error({ err: error, audit: row }, 'audit entry could not be stored')
+    }
+  }
+
+  /**
+   * Completes an entry with the facts of the current request.
+   */
+  static fromRequest(ctx: HttpContext, input: AuditInput): AuditEntry {
+    const user = ctx.auth?.user as
+      { id?: number; currentAccessToken?: { identifier?: unknown } } | undefined
+    const tokenId = Number(user?.currentAccessToken?.identifier)
+
+    return {
+      ...input,
+      actorUserId: user?.id ?? null,
+      actorTokenId: Number.isFinite(tokenId) ? tokenId : null,
+      ip: ctx.request.ip(),
+      userAgent: ctx.request.header('user-agent') ?? null,
+      requestId: ctx.request.id() ?? null,
+      method: ctx.request.method(),
+      path: ctx.request.url(),
+      durationMs: ctx.startedAt
+        ? Math.round(Number(process.hrtime.bigint() - ctx.startedAt) / 1e6)
+        : null,
+    }
+  }
+}

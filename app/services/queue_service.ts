@@ -1,0 +1,37 @@
+import type { JobsOptions } from 'bullmq'
+import { HttpContext } from '@adonisjs/core/http'
+import app from '@adonisjs/core/services/app'
+import queueManager from '@rlanz/bull-queue/services/main'
+import type { QueueName } from '#config/queue'
+import type { JobClass, JobData } from '#jobs/base_job'
+
+type DispatchOptions = JobsOptions & { queueName?: QueueName; organizationId?: number | null }
+
+/**
+ * The only way Parley enqueues work. Jobs are stored under their class
+ * name (not the file URL @rlanz/bull-queue would use, which changes between
+ * the TypeScript and compiled app) with the payload and the context they
+ * run in: the request that dispatched them and the organization.
+ */
+export default class QueueService {
+  static async dispatch<Payload>(
+    Job: JobClass<Payload>,
+    payload: Payload,
+    options: DispatchOptions = {}
+  ) {
+    const { queueName = Job.queue, organizationId = null, ...jobOptions } = options
+    const data: JobData<Payload> = {
+      payload,
+      context: {
+        request_id: HttpContext.get()?.request.id() ?? null,
+        organization_id: organizationId,
+      },
+    }
+
+    return queueManager.getOrSet(queueName).add(Job.name, data, {
+      ...app.config.get<JobsOptions>('queue.jobs'),
+      ...Job.options,
+      ...jobOptions,
+    })
+  }
+}

@@ -1,0 +1,48 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { QUEUE_NAMES, type QueueName } from '#config/queue'
+
+/**
+ * The worker process. Replaces @rlanz/bull-queue's `queue:listen`: jobs are
+ * resolved by class name, a job whose class cannot load fails instead of
+ * completing, and SIGTERM/SIGINT let in-flight jobs finish before exiting.
+ */
+export default class QueueListen extends BaseCommand {
+  static commandName = 'queue:listen'
+  static description = 'Process jobs from the given queues (all queues by default)'
+  static options: CommandOptions = { startApp: true, staysAlive: true }
+
+  @flags.array({
+    alias: 'q',
+    description: `Queue(s) to listen on: repeat the flag or separate with commas (${QUEUE_NAMES.join(', ')})`,
+  })
+  declare queue: string[] | undefined
+
+  async run() {
+    const requested = (this.queue ?? [])
+      .flatMap((value) => value.split(','))
+      .map((name) => name.trim())
+    const unknown = requested.filter((name) => !QUEUE_NAMES.includes(name as QueueName))
+    if (unknown.length > 0) {
+      this.logger.error(
+        `Unknown queue(s): ${unknown.join(', ')}. Known queues: ${QUEUE_NAMES.join(', ')}`
+      )
+      this.exitCode = 1
+      return this.terminate()
+    }
+
+    const queueNames =
+      requested.length > 0 ? ([...new Set(requested)] as QueueName[]) : [...QUEUE_NAMES]
+    const { WorkerPool } = await import('#support/job_runner')
+    const pool = new WorkerPool().start(queueNames)
+
+    this.app.terminating(async () => {
+      this.logger.info('Stopping: no new jobs are taken; waiting for jobs in flight to finish')
+      await pool.close()
+      this.logger.info('Worker stopped')
+    })
+    process.once('SIGINT', () => this.app.terminate())
+
+    this.logger.info(`Listening on queue(s): ${queueNames.join(', ')}`)
+  }
+}
