@@ -10,7 +10,8 @@ import { appProcesses } from './lib/app.mjs'
 import { ROOT, ensureEnvFile, loadEnv } from './lib/env.mjs'
 import { SetupError, log, main } from './lib/log.mjs'
 import { runChecked } from './lib/process.mjs'
-import { ensureBackingServices, isPortOpen, waitUntil } from './lib/services.mjs'
+import { ensureBackingServices } from './lib/services.mjs'
+import { isPortOpen, waitUntil } from './lib/system.mjs'
 import { supervise } from './lib/supervisor.mjs'
 
 const READY_TIMEOUT_MS = 60_000
