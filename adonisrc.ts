@@ -11,7 +11,6 @@ export default defineConfig({
     () => import('@adonisjs/lucid/commands'),
     () => import('@adonisjs/session/commands'),
     () => import('@adonisjs/bouncer/commands'),
-    () => import('@rlanz/bull-queue/commands'),
     () => import('@adonisjs/cache/commands'),
   ],
 

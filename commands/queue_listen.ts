@@ -27,7 +27,8 @@ export default class QueueListen extends BaseCommand {
       this.logger.error(
         `Unknown queue(s): ${unknown.join(', ')}. Known queues: ${QUEUE_NAMES.join(', ')}`
       )
-      this.exitCode = 1
+      // A staying-alive command's exitCode is not propagated by the kernel.
+      process.exitCode = 1
       return this.terminate()
     }
 

@@ -1,5 +1,4 @@
 import env from '#start/env'
-import app from '@adonisjs/core/services/app'
 import { defineConfig } from '@rlanz/bull-queue'
 
 /**
@@ -51,5 +50,5 @@ export default {
    * Where job classes are looked up by name (`ProcessChatbotMessage` →
    * `process_chatbot_message.ts`). Test fixtures add their own jobs.
    */
-  jobsPaths: ['app/jobs', ...(app.inTest ? ['tests/fixtures/jobs'] : [])],
+  jobsPaths: ['app/jobs', ...(env.get('NODE_ENV') === 'test' ? ['tests/fixtures/jobs'] : [])],
 }

@@ -1,0 +1,119 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import AuditLog from '#models/audit_log'
+
+test.group('Audit trail', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('successWithLog writes one complete entry before it answers', async ({ client, assert }) => {
+    const response = await client
+      .post('/api/__fixtures/audited')
+      .header('x-request-id', 'audit-trace-0001')
+      .header('user-agent', 'parley-tests/1.0')
+      .json({ name: 'Launch bot', tags: ['a', 'b'] })
+
+    response.assertStatus(201)
+    assert.equal(response.body().message, 'Fixture saved')
+
+    const rows = await AuditLog.query().where('request_id', 'audit-trace-0001')
+    assert.lengthOf(rows, 1)
+    const [entry] = rows
+    assert.containsSubset(entry.serialize(), {
+      action: 'fixture.updated',
+      status: 'success',
+      httpStatus: 201,
+      message: 'Fixture saved',
+      errorCode: null,
+      subjectType: 'fixture',
+      subjectId: '42',
+      userAgent: 'parley-tests/1.0',
+      requestId: 'audit-trace-0001',
+      method: 'POST',
+      path: '/api/__fixtures/audited',
+      organizationId: null,
+      actorUserId: null,
+      actorTokenId: null,
+    })
+    assert.match(entry.ip!, /127\.0\.0\.1|::1/)
+    assert.isAtLeast(entry.durationMs!, 0)
+    assert.deepEqual(entry.changes, { name: 'Launch bot', tags: ['a', 'b'] })
+    assert.isTrue(entry.createdAt.isValid)
+  })
+
+  test('secrets never reach the audit row, however deeply nested', async ({ client, assert }) => {
+    await client
+      .post('/api/__fixtures/audited')
+      .header('x-request-id', 'audit-trace-0002')
+      .json({
+        password: 'hunter2-top',
+        profile: { name: 'Ada', password: 'hunter2-nested' },
+        headers: { authorization: 'Bearer sk-live-123', accept: 'json' },
+        integrations: [{ api_key: 'sk-abc', url: 'https://n8n.example' }],
+        billing: { credit_card: '4111111111111111' },
+      })
+
+    const entry = await AuditLog.findByOrFail('request_id', 'audit-trace-0002')
+    const stored = JSON.stringify(entry.changes)
+    for (const secret of [
+      'hunter2-top',
+      'hunter2-nested',
+      'sk-live-123',
+      'sk-abc',
+      '4111111111111111',
+    ]) {
+      assert.notInclude(stored, secret)
+    }
+    assert.equal((entry.changes as any).profile.name, 'Ada')
+    assert.equal((entry.changes as any).headers.accept, 'json')
+    assert.equal((entry.changes as any).integrations[0].url, 'https://n8n.example')
+
+    const raw = await db.from('audit_logs').where('request_id', 'audit-trace-0002').first()
+    assert.notInclude(JSON.stringify(raw), 'hunter2')
+  })
+
+  test('errorWithLog records the failure with its code', async ({ client, assert }) => {
+    await client
+      .post('/api/__fixtures/audited-error')
+      .header('x-request-id', 'audit-trace-0003')
+      .json({ reason: 'try', token: 'tok-123' })
+
+    const entry = await AuditLog.findByOrFail('request_id', 'audit-trace-0003')
+    assert.containsSubset(entry.serialize(), {
+      action: 'fixture.rejected',
+      status: 'error',
+      httpStatus: 409,
+      errorCode: 'FIXTURE_LOCKED',
+      message: 'This fixture cannot be changed: it is locked.',
+    })
+    assert.deepEqual(entry.changes, { reason: 'try', token: '[REDACTED]' })
+  })
+
+  test('concurrent requests each get their own entry (group commit loses none)', async ({
+    client,
+    assert,
+  }) => {
+    const ids = Array.from(
+      { length: 40 },
+      (_, index) => `audit-burst-${String(index).padStart(4, '0')}`
+    )
+    const responses = await Promise.all(
+      ids.map((id) =>
+        client.post('/api/__fixtures/audited').header('x-request-id', id).json({ id })
+      )
+    )
+    responses.forEach((response) => response.assertStatus(201))
+
+    const rows = await AuditLog.query().whereIn('request_id', ids)
+    assert.lengthOf(rows, ids.length)
+    assert.sameMembers(
+      rows.map((row) => row.requestId),
+      ids
+    )
+  })
+
+  test('plain success writes no audit entry', async ({ client, assert }) => {
+    await client.get('/api/ping').header('x-request-id', 'audit-trace-0004')
+    assert.isNull(await AuditLog.findBy('request_id', 'audit-trace-0004'))
+  })
+})
