@@ -1,16 +1,17 @@
 /*
 |--------------------------------------------------------------------------
-| Define HTTP limiters
+| HTTP throttles
 |--------------------------------------------------------------------------
 |
-| The "limiter.define" method creates an HTTP middleware to apply rate
-| limits on a route or a group of routes. Feel free to define as many
-| throttle middleware as needed.
-|
+| Named rate limits applied per route group; over the limit a request
+| answers 429 TOO_MANY_REQUESTS with Retry-After.
 */
-
 import limiter from '@adonisjs/limiter/services/main'
 
-export const throttle = limiter.define('global', () => {
-  return limiter.allowRequests(10).every('1 minute')
-})
+/**
+ * /api/health touches the database, Redis and the disk: generous for
+ * monitors, bounded against abuse (per client ip).
+ */
+export const healthThrottle = limiter.define('health', () =>
+  limiter.allowRequests(120).every('1 minute')
+)

@@ -9,6 +9,7 @@
 import router from '@adonisjs/core/services/router'
 import app from '@adonisjs/core/services/app'
 import { web } from '#start/kernel'
+import { healthThrottle } from '#start/limiter'
 
 const HealthController = () => import('#controllers/api/health_controller')
 
@@ -31,7 +32,7 @@ router
 router
   .group(() => {
     router.get('ping', [HealthController, 'ping']).as('ping')
-    router.get('health', [HealthController, 'show']).as('show')
+    router.get('health', [HealthController, 'show']).as('show').use(healthThrottle)
   })
   .prefix('/api')
   .as('health')

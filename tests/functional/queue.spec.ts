@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { DateTime } from 'luxon'
 import { test } from '@japa/runner'
-import db from '@adonisjs/lucid/services/db'
 import redis from '@adonisjs/redis/services/main'
 import queueManager from '@rlanz/bull-queue/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import PruneAuditLogs from '#jobs/prune_audit_logs'
 import QueueService from '#services/queue_service'
-import AuditService from '#services/audit_service'
+import AuditLog from '#models/audit_log'
+import { AuditLogFactory } from '#database/factories/audit_log_factory'
 import { WorkerPool, loadJobClass } from '#support/job_runner'
 import { spawnParley } from '#tests/helpers/processes'
 import { waitFor } from '#tests/helpers/wait_for'
@@ -46,24 +45,16 @@ test.group('Queue: dispatch and worker', (group) => {
   })
 
   test('a dispatched job runs on the worker', async ({ assert }) => {
-    const old = DateTime.utc().minus({ days: 40 }).toFormat(db.connection().dialect.dateTimeFormat)
-    await AuditService.record({ action: 'test.recent', requestId: 'prune-recent-0001' })
-    await db.table('audit_logs').insert({
-      action: 'test.old',
-      status: 'success',
-      request_id: 'prune-old-0001',
-      created_at: old,
-    })
+    const recent = await AuditLogFactory.create()
+    const old = await AuditLogFactory.apply('old').create()
 
     const job = await QueueService.dispatch(PruneAuditLogs, { retentionDays: 30 })
 
     assert.equal(await finalState('low', job.id!), 'completed')
-    const left = await db
-      .from('audit_logs')
-      .whereIn('request_id', ['prune-recent-0001', 'prune-old-0001'])
+    const left = await AuditLog.query().whereIn('id', [recent.id, old.id])
     assert.deepEqual(
-      left.map((row) => row.request_id),
-      ['prune-recent-0001']
+      left.map((row) => row.id),
+      [recent.id]
     )
   })
 
