@@ -1,7 +1,12 @@
 import { defineConfig } from '@adonisjs/auth'
 import { sessionGuard, sessionUserProvider } from '@adonisjs/auth/session'
+import { tokensGuard, tokensUserProvider } from '@adonisjs/auth/access_tokens'
 import type { InferAuthenticators, InferAuthEvents, Authenticators } from '@adonisjs/auth/types'
 
+/**
+ * `web`: console sessions. `api`: organization-bound access tokens for
+ * /api/v1 (see app/support/organization_tokens_provider.ts).
+ */
 const authConfig = defineConfig({
   default: 'web',
   guards: {
@@ -11,15 +16,17 @@ const authConfig = defineConfig({
         model: () => import('#models/user'),
       }),
     }),
+    api: tokensGuard({
+      provider: tokensUserProvider({
+        tokens: 'accessTokens',
+        model: () => import('#models/user'),
+      }),
+    }),
   },
 })
 
 export default authConfig
 
-/**
- * Inferring types from the configured auth
- * guards.
- */
 declare module '@adonisjs/auth/types' {
   export interface Authenticators extends InferAuthenticators<typeof authConfig> {}
 }

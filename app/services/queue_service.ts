@@ -3,6 +3,7 @@ import { HttpContext } from '@adonisjs/core/http'
 import app from '@adonisjs/core/services/app'
 import queueManager from '@rlanz/bull-queue/services/main'
 import type { QueueName } from '#config/queue'
+import { TenantContext } from '#support/tenant_context'
 import type { JobClass, JobData } from '#jobs/base_job'
 
 type DispatchOptions = JobsOptions & { queueName?: QueueName; organizationId?: number | null }
@@ -11,7 +12,8 @@ type DispatchOptions = JobsOptions & { queueName?: QueueName; organizationId?: n
  * The only way Parley enqueues work. Jobs are stored under their class
  * name (not the file URL @rlanz/bull-queue would use, which changes between
  * the TypeScript and compiled app) with the payload and the context they
- * run in: the request that dispatched them and the organization.
+ * run in: the request that dispatched them and the organization (the
+ * current tenant unless given), which the worker enters before `handle`.
  */
 export default class QueueService {
   static async dispatch<Payload>(
@@ -19,7 +21,11 @@ export default class QueueService {
     payload: Payload,
     options: DispatchOptions = {}
   ) {
-    const { queueName = Job.queue, organizationId = null, ...jobOptions } = options
+    const {
+      queueName = Job.queue,
+      organizationId = TenantContext.currentId(),
+      ...jobOptions
+    } = options
     const data: JobData<Payload> = {
       payload,
       context: {

@@ -4,6 +4,7 @@ import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import string from '@adonisjs/core/helpers/string'
 import type { QueueName } from '#config/queue'
+import { TenantContext } from '#support/tenant_context'
 import type BaseJob from '#jobs/base_job'
 import type { JobClass, JobData } from '#jobs/base_job'
 
@@ -75,7 +76,15 @@ export async function runJob(job: BullJob<JobData>) {
       request_id: job.data?.context?.request_id ?? null,
     }) as unknown as typeof logger,
   })
-  await instance.handle(job.data?.payload)
+  await inJobTenant(job, () => instance.handle(job.data?.payload))
+}
+
+/**
+ * Jobs run in the organization they were dispatched for.
+ */
+function inJobTenant<T>(job: BullJob<JobData>, callback: () => T): T {
+  const organizationId = job.data?.context?.organization_id
+  return organizationId ? TenantContext.run(organizationId, callback) : callback()
 }
 
 /**
@@ -88,7 +97,7 @@ async function rescueJob(job: BullJob<JobData>, error: Error) {
   try {
     const JobClass = await loadJobClass(job.name)
     const instance = (await app.container.make(JobClass)) as BaseJob<unknown>
-    await instance.rescue(job.data?.payload, error)
+    await inJobTenant(job, () => instance.rescue(job.data?.payload, error))
   } catch (rescueError) {
     logger.error({ err: rescueError, job_id: job.id, job: job.name }, 'job rescue failed')
   }

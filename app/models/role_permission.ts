@@ -1,0 +1,17 @@
+import { BaseModel, column } from '@adonisjs/lucid/orm'
+import type { Permission } from '#enums/permissions'
+
+/**
+ * One permission granted by a custom role (reached through its role, which
+ * is tenant-scoped).
+ */
+export default class RolePermission extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare roleId: number
+
+  @column()
+  declare permission: Permission
+}
