@@ -56,6 +56,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   LIMITER_STORE: Env.schema.enum(['redis', 'memory'] as const),
 
   /*
+  | Identity
+  */
+  REGISTRATION_ENABLED: Env.schema.boolean.optional(),
+  TOKEN_DEFAULT_EXPIRY: Env.schema.string.optional(),
+
+  /*
   | Operations
   */
   HEALTH_TOKEN: Env.schema.string.optional(),

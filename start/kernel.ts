@@ -31,6 +31,7 @@ export const middleware = router.named({
   shield: () => import('@adonisjs/shield/shield_middleware'),
   guest: () => import('#middleware/guest_middleware'),
   auth: () => import('#middleware/auth_middleware'),
+  tenant: () => import('#middleware/tenant_middleware'),
 })
 
 /**

@@ -15,3 +15,14 @@ import limiter from '@adonisjs/limiter/services/main'
 export const healthThrottle = limiter.define('health', () =>
   limiter.allowRequests(120).every('1 minute')
 )
+
+/**
+ * Sign-ups per client ip.
+ */
+export const registerThrottle = limiter.define('register', (ctx) =>
+  limiter
+    .allowRequests(10)
+    .every('1 hour')
+    .blockFor('1 hour')
+    .usingKey(`register:${ctx.request.ip()}`)
+)

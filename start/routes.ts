@@ -8,10 +8,12 @@
 */
 import router from '@adonisjs/core/services/router'
 import app from '@adonisjs/core/services/app'
-import { web } from '#start/kernel'
-import { healthThrottle } from '#start/limiter'
+import { middleware, web } from '#start/kernel'
+import { healthThrottle, registerThrottle } from '#start/limiter'
 
 const HealthController = () => import('#controllers/api/health_controller')
+const AuthController = () => import('#controllers/api/v1/auth_controller')
+const OrganizationController = () => import('#controllers/api/v1/organization_controller')
 
 /*
 | Start page
@@ -36,3 +38,34 @@ router
   })
   .prefix('/api')
   .as('health')
+
+/*
+| API v1: authentication (public, throttled in AuthService and per route)
+*/
+router
+  .group(() => {
+    router.post('login', [AuthController, 'login']).as('login')
+    router.post('register', [AuthController, 'register']).as('register').use(registerThrottle)
+    router
+      .post('logout', [AuthController, 'logout'])
+      .as('logout')
+      .use(middleware.auth({ guards: ['api'] }))
+    router
+      .get('me', [AuthController, 'me'])
+      .as('me')
+      .use([middleware.auth({ guards: ['api'] }), middleware.tenant()])
+  })
+  .prefix('/api/v1/auth')
+  .as('auth')
+
+/*
+| API v1: the current organization's resources (token auth, tenant-scoped)
+*/
+router
+  .group(() => {
+    router.get('organization', [OrganizationController, 'show']).as('organization.show')
+    router.patch('organization', [OrganizationController, 'update']).as('organization.update')
+  })
+  .prefix('/api/v1')
+  .as('v1')
+  .use([middleware.auth({ guards: ['api'] }), middleware.tenant()])

@@ -3,21 +3,7 @@
 | Bouncer abilities
 |--------------------------------------------------------------------------
 |
-| You may export multiple abilities from this file and pre-register them
-| when creating the Bouncer instance.
-|
-| Pre-registered policies and abilities can be referenced as a string by their
-| name. Also they are must if want to perform authorization inside Edge
-| templates.
-|
+| Parley authorizes through policies (app/policies), one per resource;
+| there are no free-standing abilities.
 */
-
-import { Bouncer } from '@adonisjs/bouncer'
-
-/**
- * Delete the following ability to start from
- * scratch
- */
-export const editUser = Bouncer.ability(() => {
-  return true
-})
+export {}

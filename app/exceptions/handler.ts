@@ -54,10 +54,24 @@ export function describeError(error: any, ctx: HttpContext): DescribedError {
         code: 'UNAUTHENTICATED',
         message: 'Authentication required: sign in or send a valid access token.',
       }
+    case 'E_INVALID_CREDENTIALS':
+      return {
+        status: 401,
+        code: 'INVALID_CREDENTIALS',
+        message: 'Email or password is incorrect.',
+      }
     case 'E_AUTHORIZATION_FAILURE':
       return error.status === 404
         ? { status: 404, code: 'NOT_FOUND', message: 'Resource not found' }
-        : { status: 403, code: 'FORBIDDEN', message: 'You are not allowed to do this.' }
+        : {
+            status: 403,
+            code: 'FORBIDDEN',
+            // Policies deny with a message naming the missing permission.
+            message:
+              error.response?.message && error.response.message !== 'Access denied'
+                ? error.response.message
+                : 'You are not allowed to do this.',
+          }
     case 'E_TOO_MANY_REQUESTS':
       return {
         status: 429,

@@ -5,6 +5,7 @@ import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TenantScoped } from '#models/mixins/tenant_scoped'
 import User from '#models/user'
 import Role from '#models/role'
+import Organization from '#models/organization'
 
 export type MembershipStatus = 'active' | 'disabled'
 
@@ -32,4 +33,7 @@ export default class Membership extends compose(BaseModel, TenantScoped) {
 
   @belongsTo(() => Role)
   declare role: BelongsTo<typeof Role>
+
+  @belongsTo(() => Organization)
+  declare organization: BelongsTo<typeof Organization>
 }

@@ -3,13 +3,8 @@
 | Bouncer policies
 |--------------------------------------------------------------------------
 |
-| You may define a collection of policies inside this file and pre-register
-| them when creating a new bouncer instance.
-|
-| Pre-registered policies and abilities can be referenced as a string by their
-| name. Also they are must if want to perform authorization inside Edge
-| templates.
-|
+| One policy per resource, pre-registered so Edge's `@can` can name them.
 */
-
-export const policies = {}
+export const policies = {
+  OrganizationPolicy: () => import('#policies/organization_policy'),
+}

@@ -17,12 +17,13 @@ export type AuditInput = {
   message?: string
   errorCode?: string
   organizationId?: number | null
+  /** Only when the request has no authenticated user yet (login, register). */
+  actorUserId?: number | null
   subject?: { type: string; id: string | number } | null
   changes?: unknown
 }
 
 export type AuditEntry = AuditInput & {
-  actorUserId?: number | null
   actorTokenId?: number | null
   ip?: string | null
   userAgent?: string | null
@@ -120,13 +121,17 @@ export default class AuditService {
    * Completes an entry with the facts of the current request.
    */
   static fromRequest(ctx: HttpContext, input: AuditInput): AuditEntry {
-    const user = ctx.auth?.user as
-      { id?: number; currentAccessToken?: { identifier?: unknown } } | undefined
+    const user = ctx.auth?.user
     const tokenId = Number(user?.currentAccessToken?.identifier)
 
     return {
       ...input,
-      actorUserId: user?.id ?? null,
+      organizationId:
+        input.organizationId ??
+        ctx.tenant?.organization.id ??
+        user?.currentAccessToken?.organizationId ??
+        null,
+      actorUserId: input.actorUserId ?? user?.id ?? null,
       actorTokenId: Number.isFinite(tokenId) ? tokenId : null,
       ip: ctx.request.ip(),
       userAgent: ctx.request.header('user-agent') ?? null,

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import { Secret } from '@adonisjs/core/helpers'
 import { RuntimeException } from '@adonisjs/core/exceptions'
 import { AccessToken } from '@adonisjs/auth/access_tokens'
+import env from '#start/env'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { AccessTokensProviderContract } from '@adonisjs/auth/types/access_tokens'
 
@@ -32,7 +33,7 @@ const SECRET_LENGTH = 40
  */
 const LAST_USED_PRECISION_MS = 60_000
 
-export const DEFAULT_TOKEN_LIFETIME = '90 days'
+export const DEFAULT_TOKEN_LIFETIME = env.get('TOKEN_DEFAULT_EXPIRY', '90 days')
 
 type TokenRow = {
   id: number | string

@@ -22,18 +22,18 @@ test.group('Audit trail', (group) => {
     assert.containsSubset(entry.serialize(), {
       action: 'fixture.updated',
       status: 'success',
-      httpStatus: 201,
+      http_status: 201,
       message: 'Fixture saved',
-      errorCode: null,
-      subjectType: 'fixture',
-      subjectId: '42',
-      userAgent: 'parley-tests/1.0',
-      requestId: 'audit-trace-0001',
+      error_code: null,
+      subject_type: 'fixture',
+      subject_id: '42',
+      user_agent: 'parley-tests/1.0',
+      request_id: 'audit-trace-0001',
       method: 'POST',
       path: '/api/__fixtures/audited',
-      organizationId: null,
-      actorUserId: null,
-      actorTokenId: null,
+      organization_id: null,
+      actor_user_id: null,
+      actor_token_id: null,
     })
     assert.match(entry.ip!, /127\.0\.0\.1|::1/)
     assert.isAtLeast(entry.durationMs!, 0)
@@ -82,8 +82,8 @@ test.group('Audit trail', (group) => {
     assert.containsSubset(entry.serialize(), {
       action: 'fixture.rejected',
       status: 'error',
-      httpStatus: 409,
-      errorCode: 'FIXTURE_LOCKED',
+      http_status: 409,
+      error_code: 'FIXTURE_LOCKED',
       message: 'This fixture cannot be changed: it is locked.',
     })
     assert.deepEqual(entry.changes, { reason: 'try', token: '[REDACTED]' })

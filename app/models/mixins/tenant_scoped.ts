@@ -19,7 +19,13 @@ type Scopable = ModelQueryBuilderContract<LucidModel, any> & { [SCOPED]?: true }
  * the query alone.
  */
 function scopeToTenant(model: LucidModel & { sharedRows?: boolean }, query: Scopable) {
-  if (query[SCOPED] || TenantContext.isPlatform()) return query
+  if (query[SCOPED]) return query
+  // Decided when the query is built: a platform query stays unscoped even
+  // if it only runs after the platform block returned it.
+  if (TenantContext.isPlatform()) {
+    query[SCOPED] = true
+    return query
+  }
   const organizationId = TenantContext.currentId()
   if (organizationId === null) throw new MissingTenantError(model.name)
 
@@ -49,8 +55,12 @@ export function TenantScoped<T extends NormalizeConstructor<typeof BaseModel>>(s
      */
     static sharedRows = false
 
-    static query(this: LucidModel, options?: ModelAdapterOptions): any {
-      return scopeToTenant(this, super.query(options) as Scopable)
+    static query<Model extends LucidModel, Result = InstanceType<Model>>(
+      this: Model,
+      options?: ModelAdapterOptions
+    ): ModelQueryBuilderContract<Model, Result> {
+      const query = superclass.query.call(this, options) as unknown as Scopable
+      return scopeToTenant(this, query) as unknown as ModelQueryBuilderContract<Model, Result>
     }
 
     static boot() {

@@ -1,0 +1,25 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import type { NextFn } from '@adonisjs/core/types/http'
+import ApiException from '#exceptions/api_exception'
+import TenantService from '#services/tenant_service'
+import { TenantContext } from '#support/tenant_context'
+
+/**
+ * Runs after `auth`: resolves the organization the request acts in (the
+ * token's organization, or the one chosen in the console session), sets
+ * `ctx.tenant`, and runs the rest of the request inside that tenant so
+ * every tenant-scoped query is filtered by it.
+ */
+export default class TenantMiddleware {
+  async handle(ctx: HttpContext, next: NextFn) {
+    const user = ctx.auth.getUserOrFail()
+    const token = user.currentAccessToken
+    const organizationId = token?.organizationId ?? ctx.session?.get('organization_id')
+    if (!organizationId) {
+      throw new ApiException('Choose an organization first.', 'ORGANIZATION_REQUIRED', 403)
+    }
+
+    ctx.tenant = await TenantService.resolve(user, Number(organizationId), token?.abilities)
+    return TenantContext.run(ctx.tenant.organization.id, () => next())
+  }
+}

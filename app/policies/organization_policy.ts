@@ -1,0 +1,12 @@
+import TenantPolicy from '#policies/tenant_policy'
+
+export default class OrganizationPolicy extends TenantPolicy {
+  /** Every member sees their organization. */
+  view() {
+    return true
+  }
+
+  update() {
+    return this.permits('organization.manage')
+  }
+}

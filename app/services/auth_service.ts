@@ -1,0 +1,150 @@
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import limiter from '@adonisjs/limiter/services/main'
+import env from '#start/env'
+import User from '#models/user'
+import Membership from '#models/membership'
+import ApiException from '#exceptions/api_exception'
+import OrganizationService from '#services/organization_service'
+import TenantService from '#services/tenant_service'
+import { TenantContext } from '#support/tenant_context'
+
+type LoginInput = {
+  email: string
+  password: string
+  organization?: string
+  token_name?: string
+  abilities?: string[]
+  expires_in?: string
+}
+
+type RegisterInput = { name: string; email: string; password: string; organization_name: string }
+
+/**
+ * Brute-force limits: per ip + email (a fast block), and per account across
+ * every ip (a slow lock that rotating ips cannot get around). Only failed
+ * attempts count; a successful login clears the counters.
+ */
+const loginPerIpAndEmail = () =>
+  limiter.use({ requests: 5, duration: '1 minute', blockDuration: '15 minutes' })
+const loginPerAccount = () =>
+  limiter.use({ requests: 100, duration: '1 hour', blockDuration: '1 hour' })
+
+export class InvalidCredentialsError extends ApiException {
+  constructor() {
+    super('Email or password is incorrect.', 'INVALID_CREDENTIALS', 401)
+  }
+}
+
+export default class AuthService {
+  /**
+   * Checks email and password under the brute-force limits. Throws
+   * InvalidCredentialsError, or the limiter's 429 when a limit is reached.
+   */
+  static async verifyCredentials(email: string, password: string, ip: string): Promise<User> {
+    const [accountLocked, user] = await loginPerAccount().penalize(
+      `login:account:${email}`,
+      async () => {
+        const [tooFast, verified] = await loginPerIpAndEmail().penalize(
+          `login:ip:${ip}:${email}`,
+          () =>
+            User.verifyCredentials(email, password).catch(() => {
+              throw new InvalidCredentialsError()
+            })
+        )
+        if (tooFast) throw tooFast
+        return verified
+      }
+    )
+    if (accountLocked) throw accountLocked
+    return user
+  }
+
+  /**
+   * Logs in for the API: returns a new token bound to the chosen
+   * organization (optional when the user belongs to exactly one).
+   */
+  static async login(input: LoginInput, ip: string) {
+    const user = await this.verifyCredentials(input.email, input.password, ip)
+
+    const memberships = await TenantContext.asPlatform(() =>
+      Membership.query().where('user_id', user.id).where('status', 'active').preload('organization')
+    )
+    const candidates = memberships.filter((membership) => membership.organization)
+    const chosen = input.organization
+      ? candidates.find((membership) => membership.organization.slug === input.organization)
+      : candidates.length === 1
+        ? candidates[0]
+        : undefined
+
+    if (!chosen) {
+      throw new ApiException(
+        candidates.length === 0
+          ? 'This account is not a member of any organization: ask an owner for an invitation.'
+          : input.organization
+            ? 'You are not a member of that organization.'
+            : `You belong to several organizations: send "organization" with one of: ${candidates
+                .map((membership) => membership.organization.slug)
+                .join(', ')}`,
+        'ORGANIZATION_REQUIRED',
+        422
+      )
+    }
+
+    const tenant = await TenantService.resolve(user, chosen.organizationId, input.abilities)
+    const token = await User.accessTokens.create(user, input.abilities ?? ['*'], {
+      organizationId: tenant.organization.id,
+      name: input.token_name ?? 'API login',
+      ...(input.expires_in === 'never' ? { neverExpires: true } : { expiresIn: input.expires_in }),
+    })
+
+    user.lastLoginAt = DateTime.utc()
+    await user.save()
+    return { user, tenant, token }
+  }
+
+  /**
+   * Self-service sign-up: a user and their organization, all or nothing.
+   */
+  static async register(input: RegisterInput) {
+    if (env.get('REGISTRATION_ENABLED', true) === false) {
+      throw new ApiException(
+        'Sign-up is disabled here: ask an organization owner for an invitation.',
+        'REGISTRATION_DISABLED',
+        403
+      )
+    }
+    if (await User.query().withTrashed().where('email', input.email).first()) {
+      throw ApiException.conflict(
+        'An account with this email already exists: log in instead.',
+        'EMAIL_TAKEN'
+      )
+    }
+
+    const { user, organization } = await db.transaction(async (trx) => {
+      const created = await User.create(
+        {
+          name: input.name,
+          email: input.email,
+          password: input.password,
+          status: 'active',
+          isSuperAdmin: false,
+        },
+        { client: trx }
+      )
+      const createdOrganization = await OrganizationService.create(
+        { name: input.organization_name },
+        created,
+        trx
+      )
+      return { user: created, organization: createdOrganization }
+    })
+
+    const tenant = await TenantService.resolve(user, organization.id)
+    const token = await User.accessTokens.create(user, ['*'], {
+      organizationId: organization.id,
+      name: 'Sign-up',
+    })
+    return { user, tenant, token }
+  }
+}

@@ -1,0 +1,89 @@
+import string from '@adonisjs/core/helpers/string'
+import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import Organization from '#models/organization'
+import Membership from '#models/membership'
+import Role from '#models/role'
+import type User from '#models/user'
+import ApiException from '#exceptions/api_exception'
+import { SystemRole } from '#enums/permissions'
+import { TenantContext } from '#support/tenant_context'
+
+export default class OrganizationService {
+  /**
+   * A URL-safe slug, unique among organizations (deleted ones included).
+   */
+  static async uniqueSlug(name: string, client?: TransactionClientContract) {
+    const base = string.slug(name, { lower: true, strict: true }).slice(0, 48) || 'organization'
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const slug =
+        attempt === 0
+          ? base
+          : `${base}-${string
+              .random(6)
+              .toLowerCase()
+              .replace(/[^a-z0-9]/g, 'x')}`
+      const taken = await Organization.query({ client }).withTrashed().where('slug', slug).first()
+      if (!taken) return slug
+    }
+    throw ApiException.conflict('Could not find a free slug for this name: choose another one.')
+  }
+
+  /**
+   * Creates an organization with `owner` as its first owner, all or nothing.
+   */
+  static async create(
+    input: { name: string; slug?: string },
+    owner: User,
+    transaction?: TransactionClientContract
+  ) {
+    const run = <T>(callback: (trx: TransactionClientContract) => Promise<T>) =>
+      transaction ? callback(transaction) : db.transaction(callback)
+
+    return run(async (trx) => {
+      if (input.slug) {
+        const taken = await Organization.query({ client: trx })
+          .withTrashed()
+          .where('slug', input.slug)
+          .first()
+        if (taken)
+          throw ApiException.conflict(
+            'This slug is already taken: choose another one.',
+            'SLUG_TAKEN'
+          )
+      }
+      const slug = input.slug ?? (await this.uniqueSlug(input.name, trx))
+      const organization = await Organization.create(
+        { name: input.name, slug, status: 'active', plan: 'free', settings: {} },
+        { client: trx }
+      )
+
+      await TenantContext.run(organization.id, async () => {
+        const ownerRole = await Role.query({ client: trx })
+          .where('slug', SystemRole.Owner)
+          .whereNull('organization_id')
+          .firstOrFail()
+        await Membership.create(
+          { userId: owner.id, roleId: ownerRole.id, status: 'active' },
+          { client: trx }
+        )
+      })
+      return organization
+    })
+  }
+
+  /**
+   * Changes name and slug of the current organization.
+   */
+  static async update(organization: Organization, input: { name?: string; slug?: string }) {
+    if (input.slug && input.slug !== organization.slug) {
+      const taken = await Organization.query().withTrashed().where('slug', input.slug).first()
+      if (taken)
+        throw ApiException.conflict('This slug is already taken: choose another one.', 'SLUG_TAKEN')
+    }
+    const before = { name: organization.name, slug: organization.slug }
+    organization.merge(input)
+    await organization.save()
+    return { organization, before }
+  }
+}

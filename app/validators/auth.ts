@@ -1,0 +1,54 @@
+import vine from '@vinejs/vine'
+import { ALL_ABILITIES, isPermission } from '#enums/permissions'
+import { newPassword } from '#validators/rules/password'
+
+/**
+ * `30d`, `12 hours`, `3600` (seconds) or `never`.
+ */
+export const TOKEN_EXPIRY =
+  /^(never|\d{1,6}|\d{1,4}\s*(s|m|h|d|w|y|sec|secs|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|years?))$/i
+
+export const tokenAbilities = () =>
+  vine
+    .array(
+      vine
+        .string()
+        .trim()
+        .maxLength(64)
+        .use(
+          vine.createRule((value, _, field) => {
+            if (typeof value === 'string' && value !== ALL_ABILITIES && !isPermission(value)) {
+              field.report(
+                `"${value}" is not a permission (GET /api/v1/permissions lists them)`,
+                'ability',
+                field
+              )
+            }
+          })()
+        )
+    )
+    .minLength(1)
+    .maxLength(50)
+    .distinct()
+
+export const tokenExpiry = () => vine.string().trim().maxLength(20).regex(TOKEN_EXPIRY)
+
+export const loginValidator = vine.compile(
+  vine.object({
+    email: vine.string().trim().toLowerCase().email().maxLength(254),
+    password: vine.string().maxLength(256),
+    organization: vine.string().trim().toLowerCase().maxLength(64).optional(),
+    token_name: vine.string().trim().maxLength(100).optional(),
+    abilities: tokenAbilities().optional(),
+    expires_in: tokenExpiry().optional(),
+  })
+)
+
+export const registerValidator = vine.compile(
+  vine.object({
+    name: vine.string().trim().minLength(1).maxLength(120),
+    email: vine.string().trim().toLowerCase().email().maxLength(254),
+    password: newPassword(),
+    organization_name: vine.string().trim().minLength(2).maxLength(120),
+  })
+)

@@ -1,0 +1,11 @@
+/*
+|--------------------------------------------------------------------------
+| ORM conventions
+|--------------------------------------------------------------------------
+|
+| Models serialize to snake_case, like the rest of the API (`request_id`,
+| `per_page`, `error_code`).
+*/
+import { BaseModel, SnakeCaseNamingStrategy } from '@adonisjs/lucid/orm'
+
+BaseModel.namingStrategy = new SnakeCaseNamingStrategy()
