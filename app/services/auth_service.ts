@@ -7,6 +7,7 @@ import Membership from '#models/membership'
 import ApiException from '#exceptions/api_exception'
 import OrganizationService from '#services/organization_service'
 import TenantService from '#services/tenant_service'
+import UserService from '#services/user_service'
 import { TenantContext } from '#support/tenant_context'
 
 type LoginInput = {
@@ -114,23 +115,10 @@ export default class AuthService {
         403
       )
     }
-    if (await User.query().withTrashed().where('email', input.email).first()) {
-      throw ApiException.conflict(
-        'An account with this email already exists: log in instead.',
-        'EMAIL_TAKEN'
-      )
-    }
-
     const { user, organization } = await db.transaction(async (trx) => {
-      const created = await User.create(
-        {
-          name: input.name,
-          email: input.email,
-          password: input.password,
-          status: 'active',
-          isSuperAdmin: false,
-        },
-        { client: trx }
+      const created = await UserService.create(
+        { name: input.name, email: input.email, password: input.password },
+        trx
       )
       const createdOrganization = await OrganizationService.create(
         { name: input.organization_name },
