@@ -1,18 +1,19 @@
 import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
+import { TenantScoped } from '#models/mixins/tenant_scoped'
 
 export type AuditStatus = 'success' | 'error'
 
 /**
  * One entry of the audit trail. Rows are written by AuditService only
- * (append-only); `changes` is already redacted when it gets here.
+ * (append-only); `changes` is already redacted when it gets here. Reading
+ * is tenant-scoped like every tenant-owned model; the platform-wide log
+ * (entries without an organization included) is read as platform code.
  */
-export default class AuditLog extends BaseModel {
+export default class AuditLog extends compose(BaseModel, TenantScoped) {
   @column({ isPrimary: true })
   declare id: number
-
-  @column()
-  declare organizationId: number | null
 
   @column()
   declare actorUserId: number | null

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
-import AuditLog from '#models/audit_log'
+import { auditQuery, findAudit, findAuditOrFail } from '#tests/helpers/audit'
 
 test.group('Audit trail', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -16,7 +16,7 @@ test.group('Audit trail', (group) => {
     response.assertStatus(201)
     assert.equal(response.body().message, 'Fixture saved')
 
-    const rows = await AuditLog.query().where('request_id', 'audit-trace-0001')
+    const rows = await auditQuery().where('request_id', 'audit-trace-0001')
     assert.lengthOf(rows, 1)
     const [entry] = rows
     assert.containsSubset(entry.serialize(), {
@@ -53,7 +53,7 @@ test.group('Audit trail', (group) => {
         billing: { credit_card: '4111111111111111' },
       })
 
-    const entry = await AuditLog.findByOrFail('request_id', 'audit-trace-0002')
+    const entry = await findAuditOrFail('request_id', 'audit-trace-0002')
     const stored = JSON.stringify(entry.changes)
     for (const secret of [
       'hunter2-top',
@@ -78,7 +78,7 @@ test.group('Audit trail', (group) => {
       .header('x-request-id', 'audit-trace-0003')
       .json({ reason: 'try', token: 'tok-123' })
 
-    const entry = await AuditLog.findByOrFail('request_id', 'audit-trace-0003')
+    const entry = await findAuditOrFail('request_id', 'audit-trace-0003')
     assert.containsSubset(entry.serialize(), {
       action: 'fixture.rejected',
       status: 'error',
@@ -104,7 +104,7 @@ test.group('Audit trail', (group) => {
     )
     responses.forEach((response) => response.assertStatus(201))
 
-    const rows = await AuditLog.query().whereIn('request_id', ids)
+    const rows = await auditQuery().whereIn('request_id', ids)
     assert.lengthOf(rows, ids.length)
     assert.sameMembers(
       rows.map((row) => row.requestId),
@@ -114,6 +114,6 @@ test.group('Audit trail', (group) => {
 
   test('plain success writes no audit entry', async ({ client, assert }) => {
     await client.get('/api/ping').header('x-request-id', 'audit-trace-0004')
-    assert.isNull(await AuditLog.findBy('request_id', 'audit-trace-0004'))
+    assert.isNull(await findAudit('request_id', 'audit-trace-0004'))
   })
 })

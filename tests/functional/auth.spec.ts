@@ -4,7 +4,7 @@ import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import env from '#start/env'
-import AuditLog from '#models/audit_log'
+import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
 import Organization from '#models/organization'
 import { USER_PASSWORD, UserFactory } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
@@ -39,7 +39,7 @@ test.group('Auth: register', (group) => {
     me.assertStatus(200)
     assert.equal(me.body().data.user.email, 'ada@example.com')
 
-    const audit = await AuditLog.findByOrFail('action', 'auth.registered')
+    const audit = await findAuditOrFail('action', 'auth.registered')
     assert.equal(audit.organizationId, data.organization.id)
     assert.equal(audit.actorUserId, data.user.id)
     assert.notInclude(JSON.stringify(audit.changes), STRONG)
@@ -111,7 +111,7 @@ test.group('Auth: login', (group) => {
     const days = (Date.parse(data.token.expires_at) - Date.now()) / 86_400_000
     assert.closeTo(days, 30, 0.1)
 
-    const audit = await AuditLog.findByOrFail('action', 'auth.login')
+    const audit = await findAuditOrFail('action', 'auth.login')
     assert.equal(audit.actorUserId, owner.id)
     assert.equal(audit.organizationId, organization.id)
     assert.notInclude(JSON.stringify(audit.changes), USER_PASSWORD)
@@ -151,7 +151,7 @@ test.group('Auth: login', (group) => {
 
     response.assertStatus(401)
     assert.equal(response.body().error_code, 'INVALID_CREDENTIALS')
-    const audit = await AuditLog.findByOrFail('request_id', 'login-failure-0001')
+    const audit = await findAuditOrFail('request_id', 'login-failure-0001')
     assert.equal(audit.action, 'auth.login_failed')
     assert.equal(audit.status, 'error')
     assert.deepEqual(audit.changes, { email: owner.email })
@@ -211,7 +211,7 @@ test.group('Auth: login', (group) => {
       .json({ email: owner.email, password: USER_PASSWORD })
     locked.assertStatus(429)
     assert.equal(locked.body().error_code, 'TOO_MANY_REQUESTS')
-    const failures = await AuditLog.query().where('action', 'auth.login_failed').count('* as total')
+    const failures = await auditQuery().where('action', 'auth.login_failed').count('* as total')
     assert.equal(Number(failures[0].$extras.total), 100)
   }).timeout(120_000)
 })
@@ -298,7 +298,7 @@ test.group('Organization API', (group) => {
     updated.assertStatus(200)
     assert.equal(updated.body().data.name, 'Acme Global')
 
-    const audit = await AuditLog.findByOrFail('action', 'organization.updated')
+    const audit = await findAuditOrFail('action', 'organization.updated')
     assert.equal(audit.organizationId, organization.id)
     assert.equal(audit.actorUserId, owner.id)
     assert.isNotNull(audit.actorTokenId)

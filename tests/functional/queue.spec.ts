@@ -5,7 +5,8 @@ import queueManager from '@rlanz/bull-queue/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import PruneAuditLogs from '#jobs/prune_audit_logs'
 import QueueService from '#services/queue_service'
-import AuditLog from '#models/audit_log'
+import { auditQuery } from '#tests/helpers/audit'
+import { TenantContext } from '#support/tenant_context'
 import { AuditLogFactory } from '#database/factories/audit_log_factory'
 import { WorkerPool, loadJobClass } from '#support/job_runner'
 import { spawnParley } from '#tests/helpers/processes'
@@ -45,13 +46,15 @@ test.group('Queue: dispatch and worker', (group) => {
   })
 
   test('a dispatched job runs on the worker', async ({ assert }) => {
-    const recent = await AuditLogFactory.create()
-    const old = await AuditLogFactory.apply('old').create()
+    const [recent, old] = await TenantContext.asPlatform(async () => [
+      await AuditLogFactory.create(),
+      await AuditLogFactory.apply('old').create(),
+    ])
 
     const job = await QueueService.dispatch(PruneAuditLogs, { retentionDays: 30 })
 
     assert.equal(await finalState('low', job.id!), 'completed')
-    const left = await AuditLog.query().whereIn('id', [recent.id, old.id])
+    const left = await auditQuery().whereIn('id', [recent.id, old.id])
     assert.deepEqual(
       left.map((row) => row.id),
       [recent.id]

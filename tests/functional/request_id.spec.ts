@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import testUtils from '@adonisjs/core/services/test_utils'
-import AuditLog from '#models/audit_log'
+import { findAudit } from '#tests/helpers/audit'
 import { waitFor } from '#tests/helpers/wait_for'
 
 async function logLinesWith(requestId: string) {
@@ -50,7 +50,7 @@ test.group('Request ids', (group) => {
 
     assert.equal(response.header('x-request-id'), requestId)
     assert.equal(response.body().request_id, requestId)
-    assert.isNotNull(await AuditLog.findBy('request_id', requestId))
+    assert.isNotNull(await findAudit('request_id', requestId))
 
     const lines = await waitFor(async () => {
       const found = await logLinesWith(requestId)

@@ -83,7 +83,8 @@ export function TenantScoped<T extends NormalizeConstructor<typeof BaseModel>>(s
 
     @beforeCreate()
     static stampOrganization(model: TenantScopedModel) {
-      if (TenantContext.isPlatform() && model.organizationId) return
+      // Platform code sets the organization itself (or none, for platform events).
+      if (TenantContext.isPlatform()) return
       const organizationId = TenantContext.currentId()
       if (organizationId === null) throw new MissingTenantError(model.constructor.name)
       model.organizationId = organizationId
