@@ -32,6 +32,7 @@ export const middleware = router.named({
   guest: () => import('#middleware/guest_middleware'),
   auth: () => import('#middleware/auth_middleware'),
   tenant: () => import('#middleware/tenant_middleware'),
+  platform: () => import('#middleware/platform_middleware'),
 })
 
 /**

@@ -14,6 +14,14 @@ import { healthThrottle, registerThrottle } from '#start/limiter'
 const HealthController = () => import('#controllers/api/health_controller')
 const AuthController = () => import('#controllers/api/v1/auth_controller')
 const OrganizationController = () => import('#controllers/api/v1/organization_controller')
+const AuditLogsController = () => import('#controllers/api/v1/audit_logs_controller')
+const MembersController = () => import('#controllers/api/v1/members_controller')
+const InvitationsController = () => import('#controllers/api/v1/invitations_controller')
+const AdminOrganizationsController = () =>
+  import('#controllers/api/v1/admin_organizations_controller')
+const PermissionsController = () => import('#controllers/api/v1/permissions_controller')
+const RolesController = () => import('#controllers/api/v1/roles_controller')
+const TokensController = () => import('#controllers/api/v1/tokens_controller')
 
 /*
 | Start page
@@ -65,7 +73,67 @@ router
   .group(() => {
     router.get('organization', [OrganizationController, 'show']).as('organization.show')
     router.patch('organization', [OrganizationController, 'update']).as('organization.update')
+
+    router.get('users', [MembersController, 'index']).as('users.index')
+    router.post('users', [MembersController, 'store']).as('users.store')
+    router
+      .group(() => {
+        router.get('users/:id', [MembersController, 'show']).as('users.show')
+        router.patch('users/:id', [MembersController, 'update']).as('users.update')
+        router.delete('users/:id', [MembersController, 'destroy']).as('users.destroy')
+        router
+          .delete('invitations/:id', [InvitationsController, 'destroy'])
+          .as('invitations.destroy')
+      })
+      .where('id', router.matchers.number())
+
+    router.get('invitations', [InvitationsController, 'index']).as('invitations.index')
+    router.post('invitations', [InvitationsController, 'store']).as('invitations.store')
+
+    router.get('audit-logs', [AuditLogsController, 'index']).as('audit_logs.index')
+    router
+      .get('audit-logs/:id', [AuditLogsController, 'show'])
+      .as('audit_logs.show')
+      .where('id', router.matchers.number())
+
+    // Roles and API tokens; ids up to 18 digits always fit a bigint.
+    router.get('permissions', [PermissionsController, 'index']).as('permissions.index')
+    router.get('roles', [RolesController, 'index']).as('roles.index')
+    router.post('roles', [RolesController, 'store']).as('roles.store')
+    router.get('tokens', [TokensController, 'index']).as('tokens.index')
+    router.post('tokens', [TokensController, 'store']).as('tokens.store')
+    router
+      .group(() => {
+        router.patch('roles/:id', [RolesController, 'update']).as('roles.update')
+        router.delete('roles/:id', [RolesController, 'destroy']).as('roles.destroy')
+        router.delete('tokens/:id', [TokensController, 'destroy']).as('tokens.destroy')
+      })
+      .where('id', /^\d{1,18}$/)
   })
   .prefix('/api/v1')
   .as('v1')
   .use([middleware.auth({ guards: ['api'] }), middleware.tenant()])
+
+/*
+| API v1: accepting an invitation (public; the mailed secret is the credential)
+*/
+router
+  .post('/api/v1/invitations/:token/accept', [InvitationsController, 'accept'])
+  .as('v1.invitations.accept')
+  .where('token', /^[A-Za-z0-9_-]{20,100}$/)
+  .use(registerThrottle)
+
+/*
+| API v1: platform administration (super-admin tokens; outside any tenant)
+*/
+router
+  .group(() => {
+    router.get('organizations', [AdminOrganizationsController, 'index']).as('organizations.index')
+    router
+      .patch('organizations/:id', [AdminOrganizationsController, 'update'])
+      .as('organizations.update')
+      .where('id', router.matchers.number())
+  })
+  .prefix('/api/v1/admin')
+  .as('v1.admin')
+  .use([middleware.auth({ guards: ['api'] }), middleware.platform()])

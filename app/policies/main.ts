@@ -7,4 +7,9 @@
 */
 export const policies = {
   OrganizationPolicy: () => import('#policies/organization_policy'),
+  AuditLogPolicy: () => import('#policies/audit_log_policy'),
+  MemberPolicy: () => import('#policies/member_policy'),
+  PlatformPolicy: () => import('#policies/platform_policy'),
+  RolePolicy: () => import('#policies/role_policy'),
+  TokenPolicy: () => import('#policies/token_policy'),
 }

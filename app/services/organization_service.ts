@@ -86,4 +86,28 @@ export default class OrganizationService {
     await organization.save()
     return { organization, before }
   }
+
+  /**
+   * Platform: organizations with their member counts, newest first.
+   */
+  static platformList(filters: { q?: string; status?: 'active' | 'suspended' }) {
+    const query = Organization.query().withCount('memberships').orderBy('id', 'desc')
+    if (filters.status) query.where('status', filters.status)
+    if (filters.q) {
+      const term = `%${filters.q.toLowerCase()}%`
+      query.where((search) => search.whereILike('name', term).orWhereILike('slug', term))
+    }
+    return query
+  }
+
+  /**
+   * Platform: suspends or reactivates an organization. A suspended
+   * organization's tokens and sessions answer 403 ORGANIZATION_SUSPENDED.
+   */
+  static async setStatus(organization: Organization, status: 'active' | 'suspended') {
+    const before = organization.status
+    organization.status = status
+    await organization.save()
+    return before
+  }
 }

@@ -1,0 +1,109 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import BaseController from '#controllers/base_controller'
+import MemberPolicy from '#policies/member_policy'
+import MemberService, { presentMember } from '#services/member_service'
+import InvitationService, { presentInvitation } from '#services/invitation_service'
+import UserService from '#services/user_service'
+import { addMemberValidator, listMembersValidator, updateMemberValidator } from '#validators/member'
+
+/**
+ * `/api/v1/users`: the members of the current organization.
+ */
+export default class MembersController extends BaseController {
+  /**
+   * Members with their role and status, filterable, paginated.
+   */
+  async index(ctx: HttpContext) {
+    await ctx.bouncer.with(MemberPolicy).authorize('viewAny')
+    const filters = await ctx.request.validateUsing(listMembersValidator, {
+      data: ctx.request.qs(),
+    })
+    const { page, perPage } = await this.pageParams(ctx)
+    const members = await MemberService.list(filters).paginate(page, perPage)
+    return this.paginated(ctx, {
+      rows: members.all().map(presentMember),
+      page,
+      perPage,
+      total: members.total,
+    })
+  }
+
+  /**
+   * Adds an existing user, or invites a new one by email.
+   */
+  async store(ctx: HttpContext) {
+    await ctx.bouncer.with(MemberPolicy).authorize('manage')
+    const payload = await ctx.request.validateUsing(addMemberValidator)
+    const role = await MemberService.assignableRole(payload.role_id, ctx.tenant)
+    const user = await UserService.findByEmail(payload.email)
+
+    if (!user) {
+      const invitation = await InvitationService.invite(payload.email, role, ctx.tenant)
+      return this.successWithLog(ctx, {
+        action: 'invitation.created',
+        subject: { type: 'invitation', id: invitation.id },
+        changes: { email: payload.email, role: role.slug },
+        data: presentInvitation(invitation),
+        message: 'No account uses this email yet: an invitation was sent',
+        status: 202,
+      })
+    }
+
+    const membership = await MemberService.add(user, role)
+    return this.successWithLog(ctx, {
+      action: 'member.added',
+      subject: { type: 'user', id: user.id },
+      changes: { email: payload.email, role: role.slug },
+      data: presentMember(membership),
+      message: 'Member added',
+      status: 201,
+    })
+  }
+
+  async show(ctx: HttpContext) {
+    await ctx.bouncer.with(MemberPolicy).authorize('viewAny')
+    const membership = await MemberService.find(ctx.params.id)
+    return this.success(ctx, presentMember(membership))
+  }
+
+  /**
+   * Changes a member's role or status (never leaving the organization
+   * without an active owner).
+   */
+  async update(ctx: HttpContext) {
+    await ctx.bouncer.with(MemberPolicy).authorize('manage')
+    const membership = await MemberService.find(ctx.params.id)
+    const payload = await ctx.request.validateUsing(updateMemberValidator)
+    const role = payload.role_id
+      ? await MemberService.assignableRole(payload.role_id, ctx.tenant)
+      : undefined
+    const { before } = await MemberService.update(
+      membership,
+      { role, status: payload.status },
+      ctx.tenant
+    )
+    return this.successWithLog(ctx, {
+      action: 'member.updated',
+      subject: { type: 'user', id: membership.userId },
+      changes: { before, after: { role_id: membership.roleId, status: membership.status } },
+      data: presentMember(membership),
+      message: 'Member updated',
+    })
+  }
+
+  /**
+   * Removes the member from the organization (the account stays).
+   */
+  async destroy(ctx: HttpContext) {
+    await ctx.bouncer.with(MemberPolicy).authorize('manage')
+    const membership = await MemberService.find(ctx.params.id)
+    await MemberService.remove(membership, ctx.tenant)
+    return this.successWithLog(ctx, {
+      action: 'member.removed',
+      subject: { type: 'user', id: membership.userId },
+      changes: { email: membership.user.email, role: membership.role.slug },
+      data: null,
+      message: 'Member removed',
+    })
+  }
+}

@@ -1,0 +1,302 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import testUtils from '@adonisjs/core/services/test_utils'
+import Role from '#models/role'
+import { TenantContext } from '#support/tenant_context'
+import { UserFactory } from '#database/factories/user_factory'
+import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
+import { findAuditOrFail } from '#tests/helpers/audit'
+
+async function systemRole(slug: string) {
+  return db.from('roles').where('slug', slug).whereNull('organization_id').firstOrFail()
+}
+
+test.group('Members API', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('lists members with role and status, filterable and paginated', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const agent = await addMember(organization, 'agent')
+    await addMember(organization, 'viewer')
+    const { organization: other } = await createOrganization('Other Org')
+    await addMember(other, 'agent')
+    const token = await tokenFor(owner, organization)
+
+    const all = await client.get('/api/v1/users').bearerToken(token)
+    all.assertStatus(200)
+    assert.equal(all.body().meta.total, 3)
+    assert.sameMembers(
+      all.body().data.map((member: any) => member.role.slug),
+      ['owner', 'agent', 'viewer']
+    )
+
+    const agentRole = await systemRole('agent')
+    const agents = await client
+      .get('/api/v1/users')
+      .bearerToken(token)
+      .qs({ role_id: agentRole.id })
+    assert.deepEqual(
+      agents.body().data.map((member: any) => member.user_id),
+      [agent.id]
+    )
+
+    const search = await client
+      .get('/api/v1/users')
+      .bearerToken(token)
+      .qs({ q: agent.email.slice(0, 6).toUpperCase() })
+    assert.include(
+      search.body().data.map((member: any) => member.user_id),
+      agent.id
+    )
+
+    const paged = await client.get('/api/v1/users').bearerToken(token).qs({ per_page: 2, page: 2 })
+    assert.deepEqual(paged.body().meta, { page: 2, per_page: 2, total: 3, last_page: 2 })
+    assert.lengthOf(paged.body().data, 1)
+  })
+
+  test('adds an existing user, invites an unknown email', async ({ client, assert }) => {
+    const { organization, owner } = await createOrganization()
+    const token = await tokenFor(owner, organization)
+    const existing = await UserFactory.create()
+    const agentRole = await systemRole('agent')
+
+    const added = await client
+      .post('/api/v1/users')
+      .bearerToken(token)
+      .json({ email: existing.email.toUpperCase(), role_id: agentRole.id })
+    added.assertStatus(201)
+    assert.equal(added.body().data.role.slug, 'agent')
+    const audit = await findAuditOrFail('action', 'member.added')
+    assert.equal(audit.subjectId, String(existing.id))
+
+    const again = await client
+      .post('/api/v1/users')
+      .bearerToken(token)
+      .json({ email: existing.email, role_id: agentRole.id })
+    again.assertStatus(409)
+    assert.equal(again.body().error_code, 'ALREADY_MEMBER')
+
+    const invited = await client
+      .post('/api/v1/users')
+      .bearerToken(token)
+      .json({ email: 'newcomer@example.com', role_id: agentRole.id })
+    invited.assertStatus(202)
+    assert.equal(invited.body().data.email, 'newcomer@example.com')
+    assert.notProperty(invited.body().data, 'token_hash')
+  })
+
+  test('changes roles and status; never leaves the organization without an owner', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const agent = await addMember(organization, 'agent')
+    const token = await tokenFor(owner, organization)
+    const viewerRole = await systemRole('viewer')
+    const adminRole = await systemRole('admin')
+
+    const changed = await client
+      .patch(`/api/v1/users/${agent.id}`)
+      .bearerToken(token)
+      .json({ role_id: viewerRole.id })
+    changed.assertStatus(200)
+    assert.equal(changed.body().data.role.slug, 'viewer')
+    const audit = await findAuditOrFail('action', 'member.updated')
+    assert.deepEqual((audit.changes as any).after, { role_id: viewerRole.id, status: 'active' })
+
+    const demoteSelf = await client
+      .patch(`/api/v1/users/${owner.id}`)
+      .bearerToken(token)
+      .json({ role_id: adminRole.id })
+    demoteSelf.assertStatus(409)
+    assert.equal(demoteSelf.body().error_code, 'LAST_OWNER')
+    const disableSelf = await client
+      .patch(`/api/v1/users/${owner.id}`)
+      .bearerToken(token)
+      .json({ status: 'disabled' })
+    disableSelf.assertStatus(409)
+    const removeSelf = await client.delete(`/api/v1/users/${owner.id}`).bearerToken(token)
+    removeSelf.assertStatus(409)
+
+    const coOwner = await addMember(organization, 'owner')
+    const demoted = await client
+      .patch(`/api/v1/users/${owner.id}`)
+      .bearerToken(token)
+      .json({ role_id: adminRole.id })
+    demoted.assertStatus(200)
+    assert.isNotNull(coOwner)
+  })
+
+  test('admins cannot grant owner or touch owners', async ({ client, assert }) => {
+    const { organization, owner } = await createOrganization()
+    const admin = await addMember(organization, 'admin')
+    const agent = await addMember(organization, 'agent')
+    const token = await tokenFor(admin, organization)
+    const ownerRole = await systemRole('owner')
+
+    const grant = await client
+      .patch(`/api/v1/users/${agent.id}`)
+      .bearerToken(token)
+      .json({ role_id: ownerRole.id })
+    grant.assertStatus(403)
+    assert.include(grant.body().message, 'billing.manage')
+
+    const removeOwner = await client.delete(`/api/v1/users/${owner.id}`).bearerToken(token)
+    removeOwner.assertStatus(403)
+  })
+
+  test('removing a member ends their access in this organization only', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other } = await createOrganization('Other Org')
+    const agent = await addMember(organization, 'agent')
+    await addMember(other, 'agent', agent)
+    const agentToken = await tokenFor(agent, organization)
+    const otherToken = await tokenFor(agent, other)
+
+    const removed = await client
+      .delete(`/api/v1/users/${agent.id}`)
+      .bearerToken(await tokenFor(owner, organization))
+    removed.assertStatus(200)
+
+    const denied = await client.get('/api/v1/organization').bearerToken(agentToken)
+    denied.assertStatus(401)
+    const stillOk = await client.get('/api/v1/organization').bearerToken(otherToken)
+    stillOk.assertStatus(200)
+    assert.equal(stillOk.body().data.id, other.id)
+  })
+
+  test('unknown roles and bad input are refused', async ({ client, assert }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other } = await createOrganization('Other Org')
+    const foreignRole = await TenantContext.run(other.id, () =>
+      Role.create({ slug: 'secret', name: 'Secret', isSystem: false })
+    )
+    const token = await tokenFor(owner, organization)
+
+    const foreign = await client
+      .post('/api/v1/users')
+      .bearerToken(token)
+      .json({ email: 'x@example.com', role_id: foreignRole.id })
+    foreign.assertStatus(422)
+    assert.equal(foreign.body().error_code, 'UNKNOWN_ROLE')
+
+    const invalid = await client
+      .post('/api/v1/users')
+      .bearerToken(token)
+      .json({ email: 'nope', role_id: 'x' })
+    invalid.assertStatus(422)
+    assert.sameMembers(
+      invalid.body().errors.map((error: any) => error.field),
+      ['email', 'role_id']
+    )
+  })
+})
+
+test.group('Invitations API', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('invite, list, cancel', async ({ client, assert }) => {
+    const { organization, owner } = await createOrganization()
+    const token = await tokenFor(owner, organization)
+    const agentRole = await systemRole('agent')
+
+    const created = await client
+      .post('/api/v1/invitations')
+      .bearerToken(token)
+      .json({ email: 'Guest@Example.com', role_id: agentRole.id })
+    created.assertStatus(201)
+    const resent = await client
+      .post('/api/v1/invitations')
+      .bearerToken(token)
+      .json({ email: 'guest@example.com', role_id: agentRole.id })
+    resent.assertStatus(201)
+
+    const list = await client.get('/api/v1/invitations').bearerToken(token)
+    assert.deepEqual(
+      list.body().data.map((invitation: any) => invitation.email),
+      ['guest@example.com']
+    )
+
+    const cancelled = await client
+      .delete(`/api/v1/invitations/${resent.body().data.id}`)
+      .bearerToken(token)
+    cancelled.assertStatus(200)
+    const empty = await client.get('/api/v1/invitations').bearerToken(token)
+    assert.lengthOf(empty.body().data, 0)
+    const again = await client
+      .delete(`/api/v1/invitations/${resent.body().data.id}`)
+      .bearerToken(token)
+    again.assertStatus(404)
+  })
+})
+
+test.group('Audit log API', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test("filters the organization's entries, newest first, never another's", async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other, owner: otherOwner } = await createOrganization('Other Org')
+    const token = await tokenFor(owner, organization)
+    await client.patch('/api/v1/organization').bearerToken(token).json({ name: 'Renamed One' })
+    await client.patch('/api/v1/organization').bearerToken(token).json({ name: 'Renamed Two' })
+    await client
+      .patch('/api/v1/organization')
+      .bearerToken(await tokenFor(otherOwner, other))
+      .json({ name: 'Theirs' })
+
+    const list = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(token)
+      .qs({ action: 'organization.*' })
+    list.assertStatus(200)
+    assert.equal(list.body().meta.total, 2)
+    assert.deepEqual(
+      list.body().data.map((entry: any) => entry.changes.after.name),
+      ['Renamed Two', 'Renamed One']
+    )
+    assert.isTrue(list.body().data.every((entry: any) => entry.organization_id === organization.id))
+
+    const byUser = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(token)
+      .qs({ user_id: otherOwner.id })
+    assert.equal(byUser.body().meta.total, 0)
+
+    const errors = await client.get('/api/v1/audit-logs').bearerToken(token).qs({ status: 'error' })
+    assert.equal(errors.body().meta.total, 0)
+
+    const future = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(token)
+      .qs({ from: '2999-01-01' })
+    assert.equal(future.body().meta.total, 0)
+
+    const bad = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(token)
+      .qs({ status: 'maybe', from: 'yesterday' })
+    bad.assertStatus(422)
+
+    const theirs = await findAuditOrFail('organization_id', other.id)
+    const hidden = await client.get(`/api/v1/audit-logs/${theirs.id}`).bearerToken(token)
+    hidden.assertStatus(404)
+  })
+
+  test('needs audit.view', async ({ client }) => {
+    const { organization } = await createOrganization()
+    const agent = await addMember(organization, 'agent')
+    const response = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(await tokenFor(agent, organization))
+    response.assertStatus(403)
+  })
+})
