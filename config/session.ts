@@ -4,7 +4,11 @@ import { defineConfig, stores } from '@adonisjs/session'
 
 const sessionConfig = defineConfig({
   enabled: true,
-  cookieName: 'parley-session',
+  /**
+   * `__Host-` binds the cookie to this exact host over HTTPS (no Domain,
+   * Path=/, Secure): browsers only accept it in production over TLS.
+   */
+  cookieName: app.inProduction ? '__Host-parley-session' : 'parley-session',
 
   /**
    * When set to true, the session id cookie will be deleted

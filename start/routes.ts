@@ -10,9 +10,19 @@ import router from '@adonisjs/core/services/router'
 import app from '@adonisjs/core/services/app'
 import { middleware, web } from '#start/kernel'
 import { healthThrottle, registerThrottle } from '#start/limiter'
+import {
+  mailedTokenThrottle,
+  passwordForgotPerEmailThrottle,
+  passwordForgotThrottle,
+  verificationMailThrottle,
+} from '#start/limiter'
 
 const HealthController = () => import('#controllers/api/health_controller')
+const SessionController = () => import('#controllers/session_controller')
 const AuthController = () => import('#controllers/api/v1/auth_controller')
+const PasswordController = () => import('#controllers/api/v1/password_controller')
+const EmailVerificationController = () =>
+  import('#controllers/api/v1/email_verification_controller')
 const OrganizationController = () => import('#controllers/api/v1/organization_controller')
 const AuditLogsController = () => import('#controllers/api/v1/audit_logs_controller')
 const MembersController = () => import('#controllers/api/v1/members_controller')
@@ -62,6 +72,24 @@ router
       .get('me', [AuthController, 'me'])
       .as('me')
       .use([middleware.auth({ guards: ['api'] }), middleware.tenant()])
+
+    // Password reset and email verification: mailed single-use links
+    router
+      .post('password/forgot', [PasswordController, 'forgot'])
+      .as('password.forgot')
+      .use([passwordForgotThrottle, passwordForgotPerEmailThrottle])
+    router
+      .post('password/reset', [PasswordController, 'reset'])
+      .as('password.reset')
+      .use(mailedTokenThrottle)
+    router
+      .post('email/verification', [EmailVerificationController, 'send'])
+      .as('email.verification')
+      .use([middleware.auth({ guards: ['api'] }), verificationMailThrottle])
+    router
+      .post('email/verify', [EmailVerificationController, 'verify'])
+      .as('email.verify')
+      .use(mailedTokenThrottle)
   })
   .prefix('/api/v1/auth')
   .as('auth')
@@ -137,3 +165,26 @@ router
   .prefix('/api/v1/admin')
   .as('v1.admin')
   .use([middleware.auth({ guards: ['api'] }), middleware.platform()])
+
+/*
+| Console session (JSON for now; the console pages use the same routes)
+*/
+router
+  .group(() => {
+    router.post('login', [SessionController, 'store']).as('login')
+    router
+      .post('logout', [SessionController, 'destroy'])
+      .as('logout')
+      .use(middleware.auth({ guards: ['web'] }))
+    router
+      .post('organization', [SessionController, 'switchOrganization'])
+      .as('organization')
+      .use(middleware.auth({ guards: ['web'] }))
+    router
+      .get('session', [SessionController, 'show'])
+      .as('show')
+      .use([middleware.auth({ guards: ['web'] }), middleware.tenant()])
+  })
+  .prefix('/auth')
+  .as('session')
+  .use(web())

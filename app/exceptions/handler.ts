@@ -112,9 +112,15 @@ export function describeError(error: any, ctx: HttpContext): DescribedError {
   return { status: 500, code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE }
 }
 
-export function isApiRequest(ctx: HttpContext) {
+/**
+ * `/api/*`, and console requests made by scripts that ask for JSON (fetch,
+ * htmx with Accept: application/json), get the error envelope; browsers
+ * navigating the console get pages, redirects and flash messages.
+ */
+export function wantsEnvelope(ctx: HttpContext) {
   const url = ctx.request.url()
-  return url === '/api' || url.startsWith('/api/')
+  if (url === '/api' || url.startsWith('/api/')) return true
+  return ctx.request.accepts(['html', 'json']) === 'json'
 }
 
 export default class HttpExceptionHandler extends ExceptionHandler {
@@ -140,7 +146,7 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async handle(error: unknown, ctx: HttpContext) {
-    if (isApiRequest(ctx)) {
+    if (wantsEnvelope(ctx)) {
       const described = describeError(error, ctx)
       for (const [name, value] of Object.entries(described.headers ?? {})) {
         ctx.response.header(name, value)

@@ -5,6 +5,7 @@ import env from '#start/env'
 import User from '#models/user'
 import Membership from '#models/membership'
 import ApiException from '#exceptions/api_exception'
+import EmailVerificationService from '#services/email_verification_service'
 import OrganizationService from '#services/organization_service'
 import TenantService from '#services/tenant_service'
 import UserService from '#services/user_service'
@@ -62,22 +63,30 @@ export default class AuthService {
   }
 
   /**
+   * The user's active memberships (every organization: platform code) and
+   * the one picked by `slug`, or the only one when there is one.
+   */
+  static async chooseOrganization(user: User, slug?: string) {
+    const memberships = await TenantContext.asPlatform(() =>
+      Membership.query().where('user_id', user.id).where('status', 'active').preload('organization')
+    )
+    const candidates = memberships.filter((membership) => membership.organization)
+    const chosen = slug
+      ? candidates.find((membership) => membership.organization.slug === slug)
+      : candidates.length === 1
+        ? candidates[0]
+        : undefined
+    return { candidates, chosen }
+  }
+
+  /**
    * Logs in for the API: returns a new token bound to the chosen
    * organization (optional when the user belongs to exactly one).
    */
   static async login(input: LoginInput, ip: string) {
     const user = await this.verifyCredentials(input.email, input.password, ip)
 
-    const memberships = await TenantContext.asPlatform(() =>
-      Membership.query().where('user_id', user.id).where('status', 'active').preload('organization')
-    )
-    const candidates = memberships.filter((membership) => membership.organization)
-    const chosen = input.organization
-      ? candidates.find((membership) => membership.organization.slug === input.organization)
-      : candidates.length === 1
-        ? candidates[0]
-        : undefined
-
+    const { candidates, chosen } = await this.chooseOrganization(user, input.organization)
     if (!chosen) {
       throw new ApiException(
         candidates.length === 0
@@ -133,6 +142,7 @@ export default class AuthService {
       organizationId: organization.id,
       name: 'Sign-up',
     })
+    await EmailVerificationService.sendAfterSignUp(user)
     return { user, tenant, token }
   }
 }

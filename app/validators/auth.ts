@@ -52,3 +52,17 @@ export const registerValidator = vine.compile(
     organization_name: vine.string().trim().minLength(2).maxLength(120),
   })
 )
+
+export const sessionLoginValidator = vine.compile(
+  vine.object({
+    email: vine.string().trim().toLowerCase().email().maxLength(254),
+    password: vine.string().maxLength(256),
+    organization: vine.string().trim().toLowerCase().maxLength(64).optional(),
+  })
+)
+
+export const switchOrganizationValidator = vine.compile(
+  vine.object({
+    organization: vine.string().trim().toLowerCase().maxLength(64),
+  })
+)
