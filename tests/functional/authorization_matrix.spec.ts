@@ -1,0 +1,281 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import router from '@adonisjs/core/services/router'
+import testUtils from '@adonisjs/core/services/test_utils'
+import Role from '#models/role'
+import User from '#models/user'
+import type Organization from '#models/organization'
+import InvitationService from '#services/invitation_service'
+import TenantService from '#services/tenant_service'
+import AuditService from '#services/audit_service'
+import { TenantContext } from '#support/tenant_context'
+import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
+
+/**
+ * /api/v1 routes that are not tenant-scoped, and why. Every other /api/v1
+ * route must have a case below: a new route without one fails this file.
+ */
+const NOT_TENANT_SCOPED: Record<string, string> = {
+  'POST /api/v1/auth/login': 'public: credentials',
+  'POST /api/v1/auth/register': 'public: creates its own organization',
+  'POST /api/v1/auth/logout': 'acts on the token itself',
+  'GET /api/v1/auth/me': 'acts on the token itself',
+  'POST /api/v1/invitations/:token/accept': 'public: the mailed secret is the credential',
+  'GET /api/v1/admin/organizations': 'platform (super-admin)',
+  'PATCH /api/v1/admin/organizations/:id': 'platform (super-admin)',
+}
+const PUBLIC_AUTH_PREFIX = '/api/v1/auth/'
+
+type World = {
+  orgA: Organization
+  orgB: Organization
+  ownerA: User
+  agentA: User
+  roleA: Role
+  invitationA: number
+  tokenA: number
+  auditA: number
+}
+
+/**
+ * Organization A's rows that a request from organization B must never
+ * change, read as platform code.
+ */
+async function snapshotA(world: World) {
+  const orgId = world.orgA.id
+  const rows = await Promise.all([
+    db.from('organizations').where('id', orgId),
+    db.from('memberships').where('organization_id', orgId).orderBy('id'),
+    db.from('roles').where('organization_id', orgId).orderBy('id'),
+    db
+      .from('role_permissions')
+      .whereIn('role_id', db.from('roles').select('id').where('organization_id', orgId))
+      .orderBy('id'),
+    db.from('invitations').where('organization_id', orgId).orderBy('id'),
+    db
+      .from('access_tokens')
+      .select('id', 'name', 'abilities', 'expires_at')
+      .where('organization_id', orgId)
+      .orderBy('id'),
+  ])
+  return JSON.stringify(rows)
+}
+
+/**
+ * For each tenant-scoped route: the request organization B makes with
+ * organization A's ids, and (for lists) A's ids that must not appear.
+ */
+const CASES: Record<
+  string,
+  (world: World) => { url: string; body?: object; foreignIds?: number[] }
+> = {
+  'GET /api/v1/organization': () => ({ url: '/api/v1/organization' }),
+  'PATCH /api/v1/organization': () => ({
+    url: '/api/v1/organization',
+    body: { name: 'B renamed' },
+  }),
+  'GET /api/v1/users': (w) => ({ url: '/api/v1/users', foreignIds: [w.ownerA.id, w.agentA.id] }),
+  'POST /api/v1/users': (w) => ({
+    url: '/api/v1/users',
+    body: { email: w.agentA.email, role_id: w.roleA.id },
+  }),
+  'GET /api/v1/users/:id': (w) => ({ url: `/api/v1/users/${w.agentA.id}` }),
+  'PATCH /api/v1/users/:id': (w) => ({
+    url: `/api/v1/users/${w.agentA.id}`,
+    body: { status: 'disabled' },
+  }),
+  'DELETE /api/v1/users/:id': (w) => ({ url: `/api/v1/users/${w.agentA.id}` }),
+  'GET /api/v1/invitations': (w) => ({ url: '/api/v1/invitations', foreignIds: [w.invitationA] }),
+  'POST /api/v1/invitations': (w) => ({
+    url: '/api/v1/invitations',
+    body: { email: 'x@example.com', role_id: w.roleA.id },
+  }),
+  'DELETE /api/v1/invitations/:id': (w) => ({ url: `/api/v1/invitations/${w.invitationA}` }),
+  'GET /api/v1/audit-logs': (w) => ({ url: '/api/v1/audit-logs', foreignIds: [w.auditA] }),
+  'GET /api/v1/audit-logs/:id': (w) => ({ url: `/api/v1/audit-logs/${w.auditA}` }),
+  'GET /api/v1/permissions': () => ({ url: '/api/v1/permissions' }),
+  'GET /api/v1/roles': (w) => ({ url: '/api/v1/roles', foreignIds: [w.roleA.id] }),
+  'POST /api/v1/roles': () => ({
+    url: '/api/v1/roles',
+    body: { name: 'B role', permissions: ['members.view'] },
+  }),
+  'PATCH /api/v1/roles/:id': (w) => ({
+    url: `/api/v1/roles/${w.roleA.id}`,
+    body: { name: 'Stolen' },
+  }),
+  'DELETE /api/v1/roles/:id': (w) => ({ url: `/api/v1/roles/${w.roleA.id}` }),
+  'GET /api/v1/tokens': (w) => ({ url: '/api/v1/tokens', foreignIds: [w.tokenA] }),
+  'POST /api/v1/tokens': () => ({ url: '/api/v1/tokens', body: { name: 'B token' } }),
+  'DELETE /api/v1/tokens/:id': (w) => ({ url: `/api/v1/tokens/${w.tokenA}` }),
+}
+
+function apiV1Routes() {
+  return Object.values(router.toJSON())
+    .flat()
+    .filter((route) => route.pattern.startsWith('/api/v1/'))
+    .flatMap((route) =>
+      route.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => `${method} ${route.pattern}`)
+    )
+}
+
+async function buildWorld(): Promise<World> {
+  const { organization: orgA, owner: ownerA } = await createOrganization('Alpha Org')
+  const { organization: orgB } = await createOrganization('Beta Org')
+  const agentA = await addMember(orgA, 'agent')
+  const roleA = await TenantContext.run(orgA.id, async () => {
+    const role = await Role.create({
+      slug: 'alpha-support',
+      name: 'Alpha support',
+      isSystem: false,
+    })
+    await role.related('grants').create({ permission: 'members.view' })
+    return role
+  })
+  const tenantA = await TenantService.resolve(ownerA, orgA.id)
+  const invitation = await TenantContext.run(orgA.id, () =>
+    InvitationService.invite('invitee@example.com', roleA, tenantA)
+  )
+  const token = await User.accessTokens.create(ownerA, ['*'], {
+    organizationId: orgA.id,
+    name: 'A token',
+  })
+  await AuditService.record({
+    action: 'alpha.secret',
+    organizationId: orgA.id,
+    requestId: 'alpha-audit-0001',
+  })
+  const audit = await db.from('audit_logs').where('request_id', 'alpha-audit-0001').firstOrFail()
+  return {
+    orgA,
+    orgB,
+    ownerA,
+    agentA,
+    roleA,
+    invitationA: invitation.id,
+    tokenA: Number(token.identifier),
+    auditA: audit.id,
+  }
+}
+
+test.group('Authorization matrix: object level (BOLA)', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test('every /api/v1 route is either tenant-scoped with a case, or listed as not tenant-scoped', ({
+    assert,
+  }) => {
+    const missing = apiV1Routes().filter(
+      (route) =>
+        !(route in CASES) &&
+        !(route in NOT_TENANT_SCOPED) &&
+        !route.split(' ')[1].startsWith(PUBLIC_AUTH_PREFIX)
+    )
+    assert.deepEqual(missing, [], 'add a BOLA case (or a reasoned exclusion) for these routes')
+    const stale = Object.keys(CASES).filter((route) => !apiV1Routes().includes(route))
+    assert.deepEqual(stale, [], 'these cases name routes that no longer exist')
+  })
+
+  for (const route of Object.keys(CASES)) {
+    test(`${route}: organization B cannot reach organization A's rows`, async ({
+      client,
+      assert,
+    }) => {
+      const world = await buildWorld()
+      const ownerB = (
+        await db.from('memberships').where('organization_id', world.orgB.id).firstOrFail()
+      ).user_id
+      const tokenB = await tokenFor(await User.findOrFail(ownerB), world.orgB)
+      const { url, body, foreignIds } = CASES[route](world)
+      const [method] = route.split(' ')
+      const before = await snapshotA(world)
+
+      const request = client.request(url, method as any).bearerToken(tokenB)
+      const response = await (body ? request.json(body) : request)
+
+      if (route.includes(':id')) {
+        assert.equal(
+          response.status(),
+          404,
+          `${route} answered ${response.status()}: ${response.text()}`
+        )
+      } else {
+        assert.isBelow(response.status(), 500, response.text())
+      }
+      if (foreignIds) {
+        const ids = (response.body().data ?? []).map((row: any) => row.id ?? row.user_id)
+        for (const id of foreignIds) assert.notInclude(ids, id)
+      }
+      assert.equal(await snapshotA(world), before, `${route} changed organization A's rows`)
+    })
+  }
+})
+
+/**
+ * Function level: who may call what. `allowed` means "not refused for lack
+ * of permission" (the call may still fail validation).
+ */
+const FUNCTION_LEVEL: {
+  who: 'viewer' | 'agent' | 'admin' | 'owner' | 'narrow-token'
+  route: string
+  body?: object
+  allowed: boolean
+}[] = [
+  { who: 'viewer', route: 'GET /api/v1/users', allowed: true },
+  { who: 'viewer', route: 'POST /api/v1/users', body: {}, allowed: false },
+  { who: 'viewer', route: 'PATCH /api/v1/organization', body: { name: 'Nope' }, allowed: false },
+  { who: 'viewer', route: 'POST /api/v1/invitations', body: {}, allowed: false },
+  { who: 'viewer', route: 'POST /api/v1/roles', body: {}, allowed: false },
+  { who: 'viewer', route: 'GET /api/v1/audit-logs', allowed: true },
+  { who: 'agent', route: 'GET /api/v1/organization', allowed: true },
+  { who: 'agent', route: 'GET /api/v1/permissions', allowed: true },
+  { who: 'agent', route: 'GET /api/v1/users', allowed: false },
+  { who: 'agent', route: 'POST /api/v1/users', body: {}, allowed: false },
+  { who: 'agent', route: 'POST /api/v1/invitations', body: {}, allowed: false },
+  { who: 'agent', route: 'GET /api/v1/audit-logs', allowed: false },
+  { who: 'admin', route: 'POST /api/v1/users', body: {}, allowed: true },
+  {
+    who: 'admin',
+    route: 'PATCH /api/v1/organization',
+    body: { name: 'Renamed by admin' },
+    allowed: true,
+  },
+  { who: 'admin', route: 'POST /api/v1/roles', body: {}, allowed: true },
+  { who: 'owner', route: 'GET /api/v1/audit-logs', allowed: true },
+  { who: 'narrow-token', route: 'GET /api/v1/users', allowed: true },
+  {
+    who: 'narrow-token',
+    route: 'PATCH /api/v1/organization',
+    body: { name: 'Nope' },
+    allowed: false,
+  },
+  { who: 'narrow-token', route: 'POST /api/v1/users', body: {}, allowed: false },
+  { who: 'narrow-token', route: 'GET /api/v1/audit-logs', allowed: false },
+  { who: 'owner', route: 'GET /api/v1/admin/organizations', allowed: false },
+]
+
+test.group('Authorization matrix: function level', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  for (const { who, route, body, allowed } of FUNCTION_LEVEL) {
+    test(`${who} ${allowed ? 'may' : 'may not'} ${route}`, async ({ client, assert }) => {
+      const { organization, owner } = await createOrganization()
+      const token =
+        who === 'owner'
+          ? await tokenFor(owner, organization)
+          : who === 'narrow-token'
+            ? await tokenFor(owner, organization, { abilities: ['members.view'] })
+            : await tokenFor(await addMember(organization, who), organization)
+      const [method, url] = route.split(' ')
+
+      const request = client.request(url, method as any).bearerToken(token)
+      const response = await (body ? request.json(body) : request)
+
+      if (allowed) assert.notEqual(response.status(), 403, response.text())
+      else {
+        assert.equal(response.status(), 403, response.text())
+        assert.equal(response.body().error_code, 'FORBIDDEN')
+      }
+    })
+  }
+})
