@@ -25,7 +25,8 @@ export default class Role extends compose(BaseModel, TenantScoped) {
   @column()
   declare description: string | null
 
-  @column()
+  /** SQLite returns 0/1. */
+  @column({ consume: (value: unknown) => Boolean(value) })
   declare isSystem: boolean
 
   @column.dateTime({ autoCreate: true })

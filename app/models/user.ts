@@ -32,7 +32,8 @@ export default class User extends compose(BaseModel, AuthFinder, SoftDeletes) {
   @column({ serializeAs: null })
   declare password: string
 
-  @column({ serializeAs: null })
+  /** SQLite returns 0/1. */
+  @column({ serializeAs: null, consume: (value: unknown) => Boolean(value) })
   declare isSuperAdmin: boolean
 
   @column()
