@@ -12,6 +12,7 @@ export default defineConfig({
     () => import('@adonisjs/session/commands'),
     () => import('@adonisjs/bouncer/commands'),
     () => import('@adonisjs/cache/commands'),
+    () => import('@adonisjs/mail/commands'),
   ],
 
   /*
@@ -39,6 +40,7 @@ export default defineConfig({
     () => import('@adonisjs/transmit/transmit_provider'),
     () => import('@rlanz/bull-queue/queue_provider'),
     () => import('@adonisjs/cache/cache_provider'),
+    () => import('@adonisjs/mail/mail_provider'),
   ],
 
   /*

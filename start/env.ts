@@ -67,4 +67,23 @@ export default await Env.create(new URL('../', import.meta.url), {
   HEALTH_TOKEN: Env.schema.string.optional(),
   STORAGE_PATH: Env.schema.string.optional(),
   AUDIT_RETENTION_DAYS: Env.schema.number.optional(),
+
+  /*
+  | Mail: `local` stores messages under tmp/mail; production must choose
+  | explicitly, and `smtp` needs SMTP_HOST and SMTP_PORT
+  */
+  MAIL_MAILER: Env.schema.enum.optionalWhen(process.env.NODE_ENV !== 'production', [
+    'smtp',
+    'local',
+  ] as const),
+  MAIL_FROM_ADDRESS: Env.schema.string.optional({ format: 'email' }),
+  MAIL_FROM_NAME: Env.schema.string.optional(),
+  SMTP_HOST: Env.schema.string.optionalWhen(() => process.env.MAIL_MAILER !== 'smtp', {
+    format: 'host',
+  }),
+  SMTP_PORT: Env.schema.number.optionalWhen(() => process.env.MAIL_MAILER !== 'smtp'),
+  SMTP_USERNAME: Env.schema.string.optional(),
+  SMTP_PASSWORD: Env.schema.string.optional(),
+  PASSWORD_RESET_EXPIRY_MINUTES: Env.schema.number.optional(),
+  EMAIL_VERIFICATION_EXPIRY_HOURS: Env.schema.number.optional(),
 })

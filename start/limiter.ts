@@ -26,3 +26,38 @@ export const registerThrottle = limiter.define('register', (ctx) =>
     .blockFor('1 hour')
     .usingKey(`register:${ctx.request.ip()}`)
 )
+
+/**
+ * "Forgot password" requests, per client ip and per email (whether or not
+ * it belongs to an account, so the limit reveals nothing): each sends mail.
+ */
+export const passwordForgotThrottle = limiter.define('passwordForgot', (ctx) =>
+  limiter.allowRequests(5).every('15 minutes').usingKey(`password-forgot:ip:${ctx.request.ip()}`)
+)
+
+export const passwordForgotPerEmailThrottle = limiter.define('passwordForgotEmail', (ctx) => {
+  const email = ctx.request.input('email')
+  if (typeof email !== 'string') return limiter.noLimit()
+  return limiter
+    .allowRequests(3)
+    .every('1 hour')
+    .usingKey(`password-forgot:email:${email.trim().toLowerCase().slice(0, 254)}`)
+})
+
+/**
+ * Redeeming mailed secrets (password reset, email verification) per client
+ * ip: the secrets cannot be guessed, this keeps anyone from trying.
+ */
+export const mailedTokenThrottle = limiter.define('mailedToken', (ctx) =>
+  limiter.allowRequests(20).every('15 minutes').usingKey(`mailed-token:ip:${ctx.request.ip()}`)
+)
+
+/**
+ * Verification mails a signed-in user asks for (route after `auth`).
+ */
+export const verificationMailThrottle = limiter.define('verificationMail', (ctx) =>
+  limiter
+    .allowRequests(3)
+    .every('15 minutes')
+    .usingKey(`verification-mail:user:${ctx.auth.user?.id ?? ctx.request.ip()}`)
+)
