@@ -50,6 +50,7 @@ export default defineConfig({
   */
   preloads: [
     () => import('#start/orm'),
+    () => import('#start/mail'),
     () => import('#start/routes'),
     () => import('#start/kernel'),
   ],

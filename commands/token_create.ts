@@ -11,6 +11,7 @@ import { ALL_ABILITIES } from '#enums/permissions'
 import { DEFAULT_TOKEN_LIFETIME } from '#support/organization_tokens_provider'
 import { TenantContext } from '#support/tenant_context'
 import { tokenAbilities, tokenExpiry } from '#validators/auth'
+import TokenService from '#services/token_service'
 import { CommandInputError, ParleyCommand } from './_parley_command.js'
 
 const tokenCreateValidator = vine.compile(
@@ -83,27 +84,15 @@ export default class TokenCreate extends ParleyCommand {
       throw error
     })
 
-    // The token narrows its user's role: an ability the role lacks could never be used.
-    const granted = new Set<string>(tenant.role.permissions)
-    const beyondRole = input.abilities.filter(
-      (ability) => ability !== ALL_ABILITIES && !granted.has(ability)
-    )
-    if (beyondRole.length > 0) {
-      throw new CommandInputError(
-        `The ${tenant.role.slug} role of ${user.email} in ${organization.slug} does not grant ` +
-          `${beyondRole.join(', ')}: leave ${beyondRole.length > 1 ? 'them' : 'it'} out of --abilities.`
-      )
-    }
-
-    const abilities = input.abilities.includes(ALL_ABILITIES) ? [ALL_ABILITIES] : input.abilities
-    const expiry = input.expires_in?.toLowerCase()
-    const token = await User.accessTokens.create(user, abilities, {
-      organizationId: organization.id,
+    const token = await TokenService.create(user, tenant, {
       name: input.name ?? 'Command line',
-      // A bare number is seconds; the duration parser would read it as milliseconds.
-      ...(expiry === 'never'
-        ? { neverExpires: true }
-        : { expiresIn: expiry && /^\d+$/.test(expiry) ? Number(expiry) : expiry }),
+      abilities: input.abilities,
+      expires_in: input.expires_in,
+    }).catch((error) => {
+      if (error instanceof ApiException && error.errorCode === 'PRIVILEGE_ESCALATION') {
+        throw new CommandInputError(`${error.message} (${user.email} in ${organization.slug})`)
+      }
+      throw error
     })
 
     await this.audit({

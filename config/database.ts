@@ -1,6 +1,13 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
+import pg from 'pg'
 import { defineConfig } from '@adonisjs/lucid'
+
+/**
+ * bigint columns (ids, counts) come back from PostgreSQL as strings; ours
+ * stay far below 2^53, so read them as numbers like SQLite does.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
 const migrations = { naturalSort: true, paths: ['database/migrations'] }
 const seeders = { paths: ['database/seeders'] }

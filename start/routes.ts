@@ -17,6 +17,12 @@ import {
   verificationMailThrottle,
 } from '#start/limiter'
 
+/**
+ * Record ids in URLs: 1–18 digits (fits a bigint), cast to a number; any
+ * other value matches no route and answers 404.
+ */
+const ID = { match: /^\d{1,18}$/, cast: (value: string) => Number(value) }
+
 const HealthController = () => import('#controllers/api/health_controller')
 const SessionController = () => import('#controllers/session_controller')
 const AuthController = () => import('#controllers/api/v1/auth_controller')
@@ -113,7 +119,7 @@ router
           .delete('invitations/:id', [InvitationsController, 'destroy'])
           .as('invitations.destroy')
       })
-      .where('id', router.matchers.number())
+      .where('id', ID)
 
     router.get('invitations', [InvitationsController, 'index']).as('invitations.index')
     router.post('invitations', [InvitationsController, 'store']).as('invitations.store')
@@ -122,7 +128,7 @@ router
     router
       .get('audit-logs/:id', [AuditLogsController, 'show'])
       .as('audit_logs.show')
-      .where('id', router.matchers.number())
+      .where('id', ID)
 
     // Roles and API tokens; ids up to 18 digits always fit a bigint.
     router.get('permissions', [PermissionsController, 'index']).as('permissions.index')
@@ -136,7 +142,7 @@ router
         router.delete('roles/:id', [RolesController, 'destroy']).as('roles.destroy')
         router.delete('tokens/:id', [TokensController, 'destroy']).as('tokens.destroy')
       })
-      .where('id', /^\d{1,18}$/)
+      .where('id', ID)
   })
   .prefix('/api/v1')
   .as('v1')
@@ -160,7 +166,7 @@ router
     router
       .patch('organizations/:id', [AdminOrganizationsController, 'update'])
       .as('organizations.update')
-      .where('id', router.matchers.number())
+      .where('id', ID)
   })
   .prefix('/api/v1/admin')
   .as('v1.admin')

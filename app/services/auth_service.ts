@@ -9,6 +9,7 @@ import EmailVerificationService from '#services/email_verification_service'
 import OrganizationService from '#services/organization_service'
 import TenantService from '#services/tenant_service'
 import UserService from '#services/user_service'
+import TokenService from '#services/token_service'
 import { TenantContext } from '#support/tenant_context'
 
 type LoginInput = {
@@ -17,7 +18,7 @@ type LoginInput = {
   organization?: string
   token_name?: string
   abilities?: string[]
-  expires_in?: string
+  expires_in?: number | 'never'
 }
 
 type RegisterInput = { name: string; email: string; password: string; organization_name: string }
@@ -102,10 +103,10 @@ export default class AuthService {
     }
 
     const tenant = await TenantService.resolve(user, chosen.organizationId, input.abilities)
-    const token = await User.accessTokens.create(user, input.abilities ?? ['*'], {
-      organizationId: tenant.organization.id,
+    const token = await TokenService.create(user, tenant, {
       name: input.token_name ?? 'API login',
-      ...(input.expires_in === 'never' ? { neverExpires: true } : { expiresIn: input.expires_in }),
+      abilities: input.abilities,
+      expires_in: input.expires_in,
     })
 
     user.lastLoginAt = DateTime.utc()

@@ -8,6 +8,8 @@ import type Role from '#models/role'
 import User from '#models/user'
 import ApiException from '#exceptions/api_exception'
 import UserService from '#services/user_service'
+import MailService from '#services/mail_service'
+import InvitationMail from '#mails/invitation_mail'
 import TenantService from '#services/tenant_service'
 import type { Tenant } from '#support/tenant'
 import { TenantContext } from '#support/tenant_context'
@@ -54,7 +56,8 @@ export default class InvitationService {
       )
     })
     invitation.$setRelated('role', role)
-    await this.deliver(invitation, token, actor.organization)
+    const inviter = await User.find(actor.membership.userId)
+    await this.deliver(invitation, token, actor.organization, inviter?.name ?? 'A colleague')
     return invitation
   }
 
@@ -135,9 +138,25 @@ export default class InvitationService {
   }
 
   /**
-   * Mails the invitation link.
+   * Mails the invitation link (through the mail queue).
    */
-  static async deliver(_invitation: Invitation, _token: string, _organization: Organization) {}
+  static async deliver(
+    invitation: Invitation,
+    token: string,
+    organization: Organization,
+    inviter: string
+  ) {
+    await MailService.queue(
+      new InvitationMail(
+        invitation.email,
+        organization.name,
+        inviter,
+        invitation.role.name,
+        MailService.link('/invitations/accept', { token }),
+        INVITATION_LIFETIME_DAYS
+      )
+    )
+  }
 }
 
 export function presentInvitation(invitation: Invitation) {

@@ -1,4 +1,5 @@
 import vine from '@vinejs/vine'
+import string from '@adonisjs/core/helpers/string'
 import { ALL_ABILITIES, isPermission } from '#enums/permissions'
 import { newPassword } from '#validators/rules/password'
 
@@ -31,7 +32,33 @@ export const tokenAbilities = () =>
     .maxLength(50)
     .distinct()
 
-export const tokenExpiry = () => vine.string().trim().maxLength(20).regex(TOKEN_EXPIRY)
+/**
+ * `expires_in` as seconds, or `never`. Bare digits are seconds (the
+ * duration parser would read them as milliseconds); zero durations are
+ * refused.
+ */
+function toSeconds(value: string) {
+  try {
+    return string.seconds.parse(/^\d+$/.test(value) ? Number(value) : value)
+  } catch {
+    return Number.NaN
+  }
+}
+
+const positiveDuration = vine.createRule((value, _, field) => {
+  if (typeof value === 'string' && value.toLowerCase() !== 'never' && !(toSeconds(value) >= 1)) {
+    field.report('The token must live at least one second (or send "never")', 'duration', field)
+  }
+})
+
+export const tokenExpiry = () =>
+  vine
+    .string()
+    .trim()
+    .maxLength(20)
+    .regex(TOKEN_EXPIRY)
+    .use(positiveDuration())
+    .transform((value) => (value.toLowerCase() === 'never' ? ('never' as const) : toSeconds(value)))
 
 export const loginValidator = vine.compile(
   vine.object({

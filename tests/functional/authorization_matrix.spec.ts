@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
+import mail from '@adonisjs/mail/services/main'
 import router from '@adonisjs/core/services/router'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Role from '#models/role'
@@ -161,6 +162,10 @@ async function buildWorld(): Promise<World> {
 
 test.group('Authorization matrix: object level (BOLA)', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => {
+    mail.fake()
+    return () => mail.restore()
+  })
 
   test('every /api/v1 route is either tenant-scoped with a case, or listed as not tenant-scoped', ({
     assert,
@@ -256,6 +261,10 @@ const FUNCTION_LEVEL: {
 
 test.group('Authorization matrix: function level', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => {
+    mail.fake()
+    return () => mail.restore()
+  })
 
   for (const { who, route, body, allowed } of FUNCTION_LEVEL) {
     test(`${who} ${allowed ? 'may' : 'may not'} ${route}`, async ({ client, assert }) => {

@@ -390,7 +390,7 @@ test.group('Commands: token:create', (group) => {
       ],
       [
         [`--email=${viewer.email}`, '--org=acme', '--abilities=chatbots.manage'],
-        'does not grant chatbots.manage',
+        'permissions you do not have yourself: chatbots.manage',
       ],
       [[`--email=${owner.email}`], 'Missing --org'],
     ]

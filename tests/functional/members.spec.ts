@@ -1,8 +1,12 @@
+import { DateTime } from 'luxon'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Role from '#models/role'
 import { TenantContext } from '#support/tenant_context'
+import mail from '@adonisjs/mail/services/main'
+import limiter from '@adonisjs/limiter/services/main'
+import InvitationMail from '#mails/invitation_mail'
 import { UserFactory } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 import { findAuditOrFail } from '#tests/helpers/audit'
@@ -13,6 +17,10 @@ async function systemRole(slug: string) {
 
 test.group('Members API', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => {
+    mail.fake()
+    return () => mail.restore()
+  })
 
   test('lists members with role and status, filterable and paginated', async ({
     client,
@@ -198,10 +206,100 @@ test.group('Members API', (group) => {
   })
 })
 
+function invitationToken(mails: ReturnType<typeof mail.fake>['mails'], email: string) {
+  const sent = mails.queued(
+    (queued) => queued instanceof InvitationMail && queued.email === email
+  ) as InvitationMail[]
+  return new URL(sent.at(-1)!.url).searchParams.get('token')!
+}
+
 test.group('Invitations API', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => limiter.clear())
+  group.each.teardown(() => mail.restore())
+
+  test('the invitee gets a mail; accepting creates the account and joins', async ({
+    client,
+    assert,
+  }) => {
+    const { mails } = mail.fake()
+    const { organization, owner } = await createOrganization()
+    const agentRole = await systemRole('agent')
+    await client
+      .post('/api/v1/invitations')
+      .bearerToken(await tokenFor(owner, organization))
+      .json({ email: 'newbie@example.com', role_id: agentRole.id })
+
+    mails.assertQueuedCount(InvitationMail, 1)
+    const token = invitationToken(mails, 'newbie@example.com')
+    const stored = await db.from('invitations').where('email', 'newbie@example.com').firstOrFail()
+    assert.notEqual(stored.token_hash, token)
+
+    const missingDetails = await client.post(`/api/v1/invitations/${token}/accept`).json({})
+    missingDetails.assertStatus(422)
+    assert.equal(missingDetails.body().error_code, 'ACCOUNT_DETAILS_REQUIRED')
+
+    const accepted = await client
+      .post(`/api/v1/invitations/${token}/accept`)
+      .json({ name: 'New Bie', password: 'copper-kettle-sunrise-7' })
+    accepted.assertStatus(201)
+    assert.equal(accepted.body().data.organization.id, organization.id)
+    assert.equal(accepted.body().data.role.slug, 'agent')
+    const me = await client.get('/api/v1/auth/me').bearerToken(accepted.body().data.token.value)
+    me.assertStatus(200)
+    assert.isNotNull(
+      (await db.from('users').where('email', 'newbie@example.com').firstOrFail()).email_verified_at
+    )
+
+    const reused = await client
+      .post(`/api/v1/invitations/${token}/accept`)
+      .json({ name: 'New Bie', password: 'copper-kettle-sunrise-7' })
+    reused.assertStatus(422)
+    assert.equal(reused.body().error_code, 'INVALID_INVITATION')
+  })
+
+  test('an existing account is linked; expired links are refused', async ({ client, assert }) => {
+    const { mails } = mail.fake()
+    const { organization, owner } = await createOrganization()
+    const ownerToken = await tokenFor(owner, organization)
+    const viewerRole = await systemRole('viewer')
+    const existing = await UserFactory.create()
+
+    await client
+      .post('/api/v1/invitations')
+      .bearerToken(ownerToken)
+      .json({ email: existing.email, role_id: viewerRole.id })
+    const linked = await client
+      .post(`/api/v1/invitations/${invitationToken(mails, existing.email)}/accept`)
+      .json({})
+    linked.assertStatus(200)
+    assert.equal(linked.body().data.user.id, existing.id)
+    assert.equal(linked.body().data.role.slug, 'viewer')
+
+    await client
+      .post('/api/v1/invitations')
+      .bearerToken(ownerToken)
+      .json({ email: 'late@example.com', role_id: viewerRole.id })
+    await db
+      .from('invitations')
+      .where('email', 'late@example.com')
+      .update({
+        expires_at: DateTime.utc()
+          .minus({ days: 1 })
+          .toFormat(db.connection().dialect.dateTimeFormat),
+      })
+    const expired = await client
+      .post(`/api/v1/invitations/${invitationToken(mails, 'late@example.com')}/accept`)
+      .json({ name: 'Late', password: 'copper-kettle-sunrise-7' })
+    expired.assertStatus(422)
+    assert.equal(expired.body().error_code, 'INVALID_INVITATION')
+
+    const forged = await client.post(`/api/v1/invitations/${'A'.repeat(43)}/accept`).json({})
+    forged.assertStatus(422)
+  })
 
   test('invite, list, cancel', async ({ client, assert }) => {
+    mail.fake()
     const { organization, owner } = await createOrganization()
     const token = await tokenFor(owner, organization)
     const agentRole = await systemRole('agent')
