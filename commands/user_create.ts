@@ -2,7 +2,7 @@ import vine from '@vinejs/vine'
 import { flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
-import Membership from '#models/membership'
+import MemberService from '#services/member_service'
 import Organization from '#models/organization'
 import Role from '#models/role'
 import UserService from '#services/user_service'
@@ -77,10 +77,7 @@ export default class UserCreate extends ParleyCommand {
       )
       if (membership) {
         await TenantContext.run(membership.organization.id, () =>
-          Membership.create(
-            { userId: created.id, roleId: membership.role.id, status: 'active' },
-            { client: trx }
-          )
+          MemberService.add(created, membership.role, trx)
         )
       }
       return created

@@ -62,16 +62,15 @@ export default class MemberService {
   /**
    * Adds an existing user to the organization.
    */
-  static async add(user: User, role: Role) {
-    const existing = await Membership.query().where('user_id', user.id).first()
+  static async add(user: User, role: Role, client?: TransactionClientContract) {
+    const existing = await Membership.query({ client }).where('user_id', user.id).first()
     if (existing) throw ApiException.conflict('This person is already a member.', 'ALREADY_MEMBER')
-    const membership = await Membership.create({
-      userId: user.id,
-      roleId: role.id,
-      status: 'active',
-    })
-    await membership.load('user')
-    await membership.load('role')
+    const membership = await Membership.create(
+      { userId: user.id, roleId: role.id, status: 'active' },
+      { client }
+    )
+    membership.$setRelated('user', user)
+    membership.$setRelated('role', role)
     return membership
   }
 
