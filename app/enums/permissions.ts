@@ -9,7 +9,7 @@ export const PERMISSIONS = {
   'members.view': 'See members and invitations',
   'members.manage': 'Invite, change roles of, disable and remove members',
   'roles.manage': 'Create, change and delete custom roles',
-  'tokens.manage': 'Create and revoke API tokens',
+  'tokens.manage': 'See and revoke every member’s API tokens (anyone may manage their own)',
   'audit.view': 'Read the audit log',
   'chatbots.view': 'See chatbots and their knowledge',
   'chatbots.manage': 'Create, configure, train and delete chatbots',

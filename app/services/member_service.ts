@@ -122,7 +122,7 @@ export default class MemberService {
   static async #guardLastOwner(membership: Membership) {
     const owners = await Membership.query()
       .where('memberships.status', 'active')
-      .whereHas('role', (role) => role.where('slug', SystemRole.Owner).whereNull('organization_id'))
+      .whereHas('role', (role) => role.where('slug', SystemRole.Owner).where('is_system', true))
       .count('* as total')
     if (Number(owners[0].$extras.total) <= 1 && membership.status === 'active') {
       throw ApiException.conflict(

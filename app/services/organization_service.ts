@@ -61,7 +61,7 @@ export default class OrganizationService {
       await TenantContext.run(organization.id, async () => {
         const ownerRole = await Role.query({ client: trx })
           .where('slug', SystemRole.Owner)
-          .whereNull('organization_id')
+          .where('is_system', true)
           .firstOrFail()
         await Membership.create(
           { userId: owner.id, roleId: ownerRole.id, status: 'active' },
