@@ -111,6 +111,23 @@ test.group('Console session', (group) => {
     assert.equal((await findAuditOrFail('action', 'auth.login_failed')).status, 'error')
   })
 
+  test("a suspended organization's sessions get 403 ORGANIZATION_SUSPENDED", async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    organization.status = 'suspended'
+    await organization.save()
+
+    const response = await client
+      .get('/auth/session')
+      .accept('json')
+      .loginAs(owner)
+      .withSession({ organization_id: organization.id })
+    response.assertStatus(403)
+    assert.equal(response.body().error_code, 'ORGANIZATION_SUSPENDED')
+  })
+
   test('logout ends the session', async ({ client, assert }) => {
     const { owner } = await createOrganization()
     const response = await client.post('/auth/logout').loginAs(owner).withCsrfToken()
