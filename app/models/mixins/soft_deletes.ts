@@ -5,18 +5,24 @@ import { ModelQueryBuilder } from '@adonisjs/lucid/orm'
 import type { LucidModel, ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
 
 const TRASHED = Symbol('trashed')
+const APPLIED = Symbol('trashedFilterApplied')
 
-type TrashAware = ModelQueryBuilderContract<LucidModel, any> & { [TRASHED]?: 'with' | 'only' }
+type TrashAware = ModelQueryBuilderContract<LucidModel, any> & {
+  [TRASHED]?: 'with' | 'only'
+  [APPLIED]?: true
+}
 
 /**
  * Hides soft-deleted rows from every fetch, unless the query asks for them
  * with `withTrashed()` / `onlyTrashed()`.
  */
 function excludeTrashed(model: LucidModel, query: TrashAware) {
+  // The hook is inherited by subclasses, so it can run twice on one query.
+  if (query[TRASHED] === 'with' || query[APPLIED]) return
   const deletedAt = `${model.table}.deleted_at`
-  if (query[TRASHED] === 'with') return
   if (query[TRASHED] === 'only') query.whereNotNull(deletedAt)
   else query.whereNull(deletedAt)
+  query[APPLIED] = true
 }
 
 /**
