@@ -69,27 +69,33 @@ export default abstract class BaseController {
   }
 
   /**
-   * Responds with one page of rows and `meta: {page, per_page, total, last_page}`.
+   * Responds with one page of rows and `meta: {page, per_page, total, last_page}`,
+   * each row passed through `present` when given.
    */
-  protected paginated<T>(ctx: HttpContext, source: PageSource<T>, message = 'OK') {
-    const page =
-      'rows' in source
-        ? {
-            rows: source.rows,
-            page: source.page,
-            perPage: source.perPage,
-            total: source.total,
-            lastPage: Math.max(1, Math.ceil(source.total / source.perPage)),
-          }
-        : {
-            rows: source.all(),
-            page: source.currentPage,
-            perPage: source.perPage,
-            total: source.total,
-            lastPage: Math.max(1, source.lastPage),
-          }
+  protected paginated<T>(
+    ctx: HttpContext,
+    source: PageSource<T>,
+    present: (row: T) => unknown = (row) => row,
+    message = 'OK'
+  ) {
+    // Lucid's paginators also have a `rows` property: tell them apart by `all()`.
+    const page = !('all' in source)
+      ? {
+          rows: source.rows,
+          page: source.page,
+          perPage: source.perPage,
+          total: source.total,
+          lastPage: Math.max(1, Math.ceil(source.total / source.perPage)),
+        }
+      : {
+          rows: source.all(),
+          page: source.currentPage,
+          perPage: source.perPage,
+          total: source.total,
+          lastPage: Math.max(1, source.lastPage),
+        }
 
-    return this.success(ctx, page.rows, {
+    return this.success(ctx, page.rows.map(present), {
       message,
       meta: {
         page: page.page,

@@ -23,12 +23,7 @@ export default class AdminOrganizationsController extends BaseController {
     })
     const { page, perPage } = await this.pageParams(ctx)
     const organizations = await OrganizationService.platformList(filters).paginate(page, perPage)
-    return this.paginated(ctx, {
-      rows: organizations.all().map(presentOrganization),
-      page,
-      perPage,
-      total: organizations.total,
-    })
+    return this.paginated(ctx, organizations, presentOrganization)
   }
 
   /**

@@ -14,12 +14,7 @@ export default class InvitationsController extends BaseController {
     await ctx.bouncer.with(MemberPolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
     const invitations = await InvitationService.pending().paginate(page, perPage)
-    return this.paginated(ctx, {
-      rows: invitations.all().map(presentInvitation),
-      page,
-      perPage,
-      total: invitations.total,
-    })
+    return this.paginated(ctx, invitations, presentInvitation)
   }
 
   /**

@@ -20,12 +20,7 @@ export default class MembersController extends BaseController {
     })
     const { page, perPage } = await this.pageParams(ctx)
     const members = await MemberService.list(filters).paginate(page, perPage)
-    return this.paginated(ctx, {
-      rows: members.all().map(presentMember),
-      page,
-      perPage,
-      total: members.total,
-    })
+    return this.paginated(ctx, members, presentMember)
   }
 
   /**

@@ -35,12 +35,7 @@ export default class RolesController extends BaseController {
       .orderBy('is_system', 'desc')
       .orderBy('id', 'asc')
       .paginate(page, perPage)
-    return this.paginated(ctx, {
-      rows: roles.all().map(presentRole),
-      page: roles.currentPage,
-      perPage: roles.perPage,
-      total: roles.total,
-    })
+    return this.paginated(ctx, roles, presentRole)
   }
 
   /**

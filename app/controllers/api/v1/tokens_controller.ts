@@ -40,12 +40,7 @@ export default class TokensController extends BaseController {
       .orderBy('id', 'desc')
       .paginate(page, perPage)
     const currentTokenId = Number(user.currentAccessToken?.identifier) || null
-    return this.paginated(ctx, {
-      rows: tokens.all().map((token) => presentToken(token, currentTokenId)),
-      page: tokens.currentPage,
-      perPage: tokens.perPage,
-      total: tokens.total,
-    })
+    return this.paginated(ctx, tokens, (token) => presentToken(token, currentTokenId))
   }
 
   /**
