@@ -33,6 +33,7 @@ export const middleware = router.named({
   auth: () => import('#middleware/auth_middleware'),
   tenant: () => import('#middleware/tenant_middleware'),
   platform: () => import('#middleware/platform_middleware'),
+  console: () => import('#middleware/console_middleware'),
 })
 
 /**

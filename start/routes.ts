@@ -7,7 +7,6 @@
 | routes render Edge pages.
 */
 import router from '@adonisjs/core/services/router'
-import app from '@adonisjs/core/services/app'
 import { middleware, web } from '#start/kernel'
 import { healthThrottle, registerThrottle } from '#start/limiter'
 import {
@@ -25,6 +24,9 @@ const ID = { match: /^\d{1,18}$/, cast: (value: string) => Number(value) }
 
 const HealthController = () => import('#controllers/api/health_controller')
 const SessionController = () => import('#controllers/session_controller')
+const ConsoleSessionController = () => import('#controllers/console/session_controller')
+const ConsoleOrganizationsController = () => import('#controllers/console/organizations_controller')
+const DashboardController = () => import('#controllers/console/dashboard_controller')
 const AuthController = () => import('#controllers/api/v1/auth_controller')
 const PasswordController = () => import('#controllers/api/v1/password_controller')
 const EmailVerificationController = () =>
@@ -40,16 +42,35 @@ const RolesController = () => import('#controllers/api/v1/roles_controller')
 const TokensController = () => import('#controllers/api/v1/tokens_controller')
 
 /*
-| Start page
+| Console pages (session, CSRF; guests are sent to /login)
 */
 router
-  .get('/', ({ view }) =>
-    view.render('pages/home', {
-      version: app.version?.toString() ?? '0.0.0',
-      environment: app.nodeEnvironment,
-    })
-  )
-  .as('home')
+  .group(() => {
+    router
+      .get('login', [ConsoleSessionController, 'create'])
+      .as('login')
+      .use(middleware.guest({ guards: ['web'] }))
+    router
+      .post('login', [ConsoleSessionController, 'store'])
+      .as('login.store')
+      .use(middleware.guest({ guards: ['web'] }))
+    router
+      .post('logout', [ConsoleSessionController, 'destroy'])
+      .as('logout')
+      .use(middleware.auth({ guards: ['web'] }))
+    router
+      .get('organizations/choose', [ConsoleOrganizationsController, 'choose'])
+      .as('organizations.choose')
+      .use([middleware.auth({ guards: ['web'] }), middleware.console()])
+    router
+      .get('/', [DashboardController, 'index'])
+      .as('dashboard')
+      .use([
+        middleware.auth({ guards: ['web'] }),
+        middleware.tenant({ chooser: true }),
+        middleware.console(),
+      ])
+  })
   .use(web())
 
 /*

@@ -14,9 +14,9 @@ import { presentMembership, presentUser } from '#support/presenters'
 export default class SessionController extends BaseController {
   async store(ctx: HttpContext) {
     const payload = await ctx.request.validateUsing(sessionLoginValidator)
-    let user
+    let session
     try {
-      user = await AuthService.verifyCredentials(payload.email, payload.password, ctx.request.ip())
+      session = await AuthService.startSession(payload, ctx.request.ip())
     } catch (error) {
       if (!(error instanceof InvalidCredentialsError)) throw error
       return this.errorWithLog(ctx, {
@@ -27,16 +27,7 @@ export default class SessionController extends BaseController {
         changes: { email: payload.email, via: 'session' },
       })
     }
-    if (user.status !== 'active') {
-      throw new ApiException(
-        'This account is disabled: contact an organization owner.',
-        'ACCOUNT_DISABLED',
-        403
-      )
-    }
-
-    const { candidates, chosen } = await AuthService.chooseOrganization(user, payload.organization)
-    const tenant = chosen ? await TenantService.resolve(user, chosen.organizationId) : null
+    const { user, candidates, tenant } = session
 
     // Regenerates the session id (no fixation) and stores the user.
     await ctx.auth.use('web').login(user)
@@ -62,7 +53,8 @@ export default class SessionController extends BaseController {
   }
 
   /**
-   * Picks the organization the console acts in (remembered in the session).
+   * Picks the organization the console acts in (remembered in the session):
+   * JSON in, envelope out; a form post is redirected to the dashboard.
    */
   async switchOrganization(ctx: HttpContext) {
     const user = ctx.auth.getUserOrFail()
@@ -72,6 +64,12 @@ export default class SessionController extends BaseController {
 
     const tenant = await TenantService.resolve(user, chosen.organizationId)
     ctx.session.put('organization_id', tenant.organization.id)
+
+    // The console's switcher and chooser post a form: answer like a page.
+    if (!ctx.request.is(['json'])) {
+      ctx.session.flash('success', `Now working in ${tenant.organization.name}`)
+      return ctx.response.redirect().toRoute('dashboard')
+    }
     return this.success(ctx, presentMembership(tenant), {
       message: `Now working in ${tenant.organization.name}`,
     })

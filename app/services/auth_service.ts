@@ -81,6 +81,33 @@ export default class AuthService {
   }
 
   /**
+   * Signs in for the console (the JSON and the HTML login share it): checks
+   * the credentials under the brute-force limits, refuses a disabled account
+   * and resolves the organization to act in when it is known (`slug`, or
+   * the only one). The caller starts the session.
+   */
+  static async startSession(
+    input: { email: string; password: string; organization?: string },
+    ip: string
+  ) {
+    const user = await this.verifyCredentials(input.email, input.password, ip)
+    if (user.status !== 'active') {
+      throw new ApiException(
+        'This account is disabled: contact an organization owner.',
+        'ACCOUNT_DISABLED',
+        403
+      )
+    }
+
+    const { candidates, chosen } = await this.chooseOrganization(user, input.organization)
+    const tenant = chosen ? await TenantService.resolve(user, chosen.organizationId) : null
+
+    user.lastLoginAt = DateTime.utc()
+    await user.save()
+    return { user, candidates, tenant }
+  }
+
+  /**
    * Logs in for the API: returns a new token bound to the chosen
    * organization (optional when the user belongs to exactly one).
    */

@@ -33,7 +33,7 @@ test.group('Quick start', () => {
     assert.deepEqual(((await response.json()) as any).data, { status: 'ok' })
 
     const home = await fetch(`http://127.0.0.1:${port}/`)
-    assert.include(await home.text(), 'Parley is running')
+    assert.include(await home.text(), 'Sign in to Parley')
 
     quickstart.child.kill('SIGTERM')
     assert.equal(await quickstart.exited, 0, quickstart.output())

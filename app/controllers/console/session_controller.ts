@@ -1,0 +1,83 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import ApiException from '#exceptions/api_exception'
+import { describeError } from '#exceptions/handler'
+import AuditService from '#services/audit_service'
+import AuthService, { InvalidCredentialsError } from '#services/auth_service'
+import { sessionLoginValidator } from '#validators/auth'
+
+/**
+ * The console's sign-in pages: the same AuthService path, brute-force
+ * limits and audit actions as the JSON session routes, answered with pages,
+ * redirects and flash messages.
+ */
+export default class SessionController {
+  /** The sign-in form. */
+  async create({ view }: HttpContext) {
+    return view.render('pages/auth/login')
+  }
+
+  /** Signs in; back to the form with the reason when refused. */
+  async store(ctx: HttpContext) {
+    const payload = await ctx.request.validateUsing(sessionLoginValidator)
+    let session
+    try {
+      session = await AuthService.startSession(payload, ctx.request.ip())
+    } catch (error) {
+      const refused =
+        error instanceof ApiException ||
+        (error as { code?: string })?.code === 'E_TOO_MANY_REQUESTS'
+      if (!refused) throw error
+      const { status, code, message } = describeError(error, ctx)
+      if (error instanceof InvalidCredentialsError) {
+        await AuditService.record(
+          AuditService.fromRequest(ctx, {
+            action: 'auth.login_failed',
+            status: 'error',
+            httpStatus: status,
+            errorCode: code,
+            message,
+            changes: { email: payload.email, via: 'console' },
+          })
+        )
+      }
+      ctx.session.flashOnly(['email'])
+      ctx.session.flash('error', message)
+      return ctx.response.redirect().toRoute('login')
+    }
+
+    const { user, tenant } = session
+    // Regenerates the session id (no fixation) and stores the user.
+    await ctx.auth.use('web').login(user)
+    if (tenant) ctx.session.put('organization_id', tenant.organization.id)
+    await AuditService.record(
+      AuditService.fromRequest(ctx, {
+        action: 'auth.login',
+        httpStatus: 302,
+        message: 'Logged in',
+        actorUserId: user.id,
+        organizationId: tenant?.organization.id ?? null,
+        subject: { type: 'user', id: user.id },
+        changes: { email: payload.email, via: 'console' },
+      })
+    )
+    return ctx.response.redirect().toRoute(tenant ? 'dashboard' : 'organizations.choose')
+  }
+
+  /** Signs out and forgets the chosen organization. */
+  async destroy(ctx: HttpContext) {
+    const user = ctx.auth.getUserOrFail()
+    await ctx.auth.use('web').logout()
+    ctx.session.forget('organization_id')
+    await AuditService.record(
+      AuditService.fromRequest(ctx, {
+        action: 'auth.logout',
+        httpStatus: 302,
+        message: 'Logged out',
+        actorUserId: user.id,
+        subject: { type: 'user', id: user.id },
+      })
+    )
+    ctx.session.flash('success', 'You are signed out.')
+    return ctx.response.redirect().toRoute('login')
+  }
+}
