@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import ApiException from '#exceptions/api_exception'
-import AuthService, { InvalidCredentialsError } from '#services/auth_service'
+import AuthService from '#services/auth_service'
 import TenantService from '#services/tenant_service'
 import { sessionLoginValidator, switchOrganizationValidator } from '#validators/auth'
 import { presentMembership, presentUser } from '#support/presenters'
@@ -14,20 +14,7 @@ import { presentMembership, presentUser } from '#support/presenters'
 export default class SessionController extends BaseController {
   async store(ctx: HttpContext) {
     const payload = await ctx.request.validateUsing(sessionLoginValidator)
-    let session
-    try {
-      session = await AuthService.startSession(payload, ctx.request.ip())
-    } catch (error) {
-      if (!(error instanceof InvalidCredentialsError)) throw error
-      return this.errorWithLog(ctx, {
-        action: 'auth.login_failed',
-        status: error.status,
-        code: error.errorCode,
-        message: error.message,
-        changes: { email: payload.email, via: 'session' },
-      })
-    }
-    const { user, candidates, tenant } = session
+    const { user, candidates, tenant } = await AuthService.startSession(payload, ctx.request.ip())
 
     // Regenerates the session id (no fixation) and stores the user.
     await ctx.auth.use('web').login(user)

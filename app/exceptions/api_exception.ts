@@ -6,6 +6,13 @@ import { Exception } from '@adonisjs/core/exceptions'
  * is shown to the user as is (so it must say what to do).
  */
 export default class ApiException extends Exception {
+  /**
+   * Set for refusals that belong in the audit trail (failed logins, bad
+   * reset links): the exception handler records them wherever they are
+   * thrown, so controllers never catch them just to log.
+   */
+  audit?: { action: string; changes?: unknown }
+
   constructor(
     message: string,
     readonly errorCode: string,

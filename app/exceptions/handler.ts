@@ -3,6 +3,7 @@ import { errors as vineErrors } from '@vinejs/vine'
 import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
 import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
 import ApiException from '#exceptions/api_exception'
+import AuditService from '#services/audit_service'
 import { errorEnvelope, errorCodeForStatus, type FieldError } from '#support/envelope'
 
 type DescribedError = {
@@ -146,6 +147,8 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   async handle(error: unknown, ctx: HttpContext) {
+    if (error instanceof ApiException) await AuditService.recordRefusal(ctx, error)
+
     if (wantsEnvelope(ctx)) {
       const described = describeError(error, ctx)
       for (const [name, value] of Object.entries(described.headers ?? {})) {

@@ -4,6 +4,7 @@ import logger from '@adonisjs/core/services/logger'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { AuditStatus } from '#models/audit_log'
 import { redact } from '#support/redact'
+import type ApiException from '#exceptions/api_exception'
 
 /**
  * What a caller says about an audited action; request facts (ip, user
@@ -115,6 +116,22 @@ export default class AuditService {
     } catch (error) {
       logger.error({ err: error, audit: row }, 'audit entry could not be stored')
     }
+  }
+
+  /**
+   * The audit entry of a refusal that asks for one (`ApiException.audit`).
+   */
+  static async recordRefusal(ctx: HttpContext, error: ApiException) {
+    if (!error.audit) return
+    await this.record(
+      this.fromRequest(ctx, {
+        ...error.audit,
+        status: 'error',
+        httpStatus: error.status,
+        errorCode: error.errorCode,
+        message: error.message,
+      })
+    )
   }
 
   /**

@@ -34,8 +34,9 @@ const loginPerAccount = () =>
   limiter.use({ requests: 100, duration: '1 hour', blockDuration: '1 hour' })
 
 export class InvalidCredentialsError extends ApiException {
-  constructor() {
+  constructor(email: string) {
     super('Email or password is incorrect.', 'INVALID_CREDENTIALS', 401)
+    this.audit = { action: 'auth.login_failed', changes: { email } }
   }
 }
 
@@ -52,7 +53,7 @@ export default class AuthService {
           `login:ip:${ip}:${email}`,
           () =>
             User.verifyCredentials(email, password).catch(() => {
-              throw new InvalidCredentialsError()
+              throw new InvalidCredentialsError(email)
             })
         )
         if (tooFast) throw tooFast

@@ -15,6 +15,7 @@ export class InvalidVerificationTokenError extends ApiException {
       'INVALID_VERIFICATION_TOKEN',
       422
     )
+    this.audit = { action: 'auth.email_verification_failed' }
   }
 }
 

@@ -19,6 +19,7 @@ export class InvalidResetTokenError extends ApiException {
       'INVALID_RESET_TOKEN',
       422
     )
+    this.audit = { action: 'auth.password_reset_failed' }
   }
 }
 

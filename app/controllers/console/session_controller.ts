@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import ApiException from '#exceptions/api_exception'
 import { describeError } from '#exceptions/handler'
 import AuditService from '#services/audit_service'
-import AuthService, { InvalidCredentialsError } from '#services/auth_service'
+import AuthService from '#services/auth_service'
 import { sessionLoginValidator } from '#validators/auth'
 
 /**
@@ -27,19 +27,8 @@ export default class SessionController {
         error instanceof ApiException ||
         (error as { code?: string })?.code === 'E_TOO_MANY_REQUESTS'
       if (!refused) throw error
-      const { status, code, message } = describeError(error, ctx)
-      if (error instanceof InvalidCredentialsError) {
-        await AuditService.record(
-          AuditService.fromRequest(ctx, {
-            action: 'auth.login_failed',
-            status: 'error',
-            httpStatus: status,
-            errorCode: code,
-            message,
-            changes: { email: payload.email, via: 'console' },
-          })
-        )
-      }
+      const { message } = describeError(error, ctx)
+      if (error instanceof ApiException) await AuditService.recordRefusal(ctx, error)
       ctx.session.flashOnly(['email'])
       ctx.session.flash('error', message)
       return ctx.response.redirect().toRoute('login')

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
-import AuthService, { InvalidCredentialsError } from '#services/auth_service'
+import AuthService from '#services/auth_service'
 import { loginValidator, registerValidator } from '#validators/auth'
 import { presentMembership, presentNewToken, presentUser } from '#support/presenters'
 
@@ -10,31 +10,20 @@ export default class AuthController extends BaseController {
    */
   async login(ctx: HttpContext) {
     const payload = await ctx.request.validateUsing(loginValidator)
-    try {
-      const { user, tenant, token } = await AuthService.login(payload, ctx.request.ip())
-      return this.successWithLog(ctx, {
-        action: 'auth.login',
-        actorUserId: user.id,
-        organizationId: tenant.organization.id,
-        subject: { type: 'user', id: user.id },
-        changes: { email: payload.email, token_name: token.name, abilities: token.abilities },
-        data: {
-          token: presentNewToken(token),
-          user: presentUser(user),
-          ...presentMembership(tenant),
-        },
-        message: 'Logged in',
-      })
-    } catch (error) {
-      if (!(error instanceof InvalidCredentialsError)) throw error
-      return this.errorWithLog(ctx, {
-        action: 'auth.login_failed',
-        status: error.status,
-        code: error.errorCode,
-        message: error.message,
-        changes: { email: payload.email },
-      })
-    }
+    const { user, tenant, token } = await AuthService.login(payload, ctx.request.ip())
+    return this.successWithLog(ctx, {
+      action: 'auth.login',
+      actorUserId: user.id,
+      organizationId: tenant.organization.id,
+      subject: { type: 'user', id: user.id },
+      changes: { email: payload.email, token_name: token.name, abilities: token.abilities },
+      data: {
+        token: presentNewToken(token),
+        user: presentUser(user),
+        ...presentMembership(tenant),
+      },
+      message: 'Logged in',
+    })
   }
 
   /**

@@ -1,8 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
-import EmailVerificationService, {
-  InvalidVerificationTokenError,
-} from '#services/email_verification_service'
+import EmailVerificationService from '#services/email_verification_service'
 import { verifyEmailValidator } from '#validators/email_verification'
 
 export default class EmailVerificationController extends BaseController {
@@ -35,23 +33,13 @@ export default class EmailVerificationController extends BaseController {
    */
   async verify(ctx: HttpContext) {
     const { token } = await ctx.request.validateUsing(verifyEmailValidator)
-    try {
-      const user = await EmailVerificationService.verify(token)
-      return this.successWithLog(ctx, {
-        action: 'auth.email_verified',
-        actorUserId: user.id,
-        subject: { type: 'user', id: user.id },
-        data: { email: user.email, email_verified_at: user.emailVerifiedAt!.toISO() },
-        message: 'Email address verified.',
-      })
-    } catch (error) {
-      if (!(error instanceof InvalidVerificationTokenError)) throw error
-      return this.errorWithLog(ctx, {
-        action: 'auth.email_verification_failed',
-        status: error.status,
-        code: error.errorCode,
-        message: error.message,
-      })
-    }
+    const user = await EmailVerificationService.verify(token)
+    return this.successWithLog(ctx, {
+      action: 'auth.email_verified',
+      actorUserId: user.id,
+      subject: { type: 'user', id: user.id },
+      data: { email: user.email, email_verified_at: user.emailVerifiedAt!.toISO() },
+      message: 'Email address verified.',
+    })
   }
 }
