@@ -51,6 +51,7 @@ export default defineConfig({
   preloads: [
     () => import('#start/orm'),
     () => import('#start/mail'),
+    () => import('#start/view'),
     () => import('#start/routes'),
     () => import('#start/kernel'),
   ],

@@ -15,7 +15,7 @@ export const appKey = new Secret(env.get('APP_KEY'))
 export const http = defineConfig({
   // RequestIdMiddleware assigns ids (validating client-sent ones).
   generateRequestId: false,
-  allowMethodSpoofing: false,
+  allowMethodSpoofing: true,
 
   /**
    * Request-scoped context (request id, tenant, actor) is carried with

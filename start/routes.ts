@@ -74,6 +74,15 @@ router
   .use(web())
 
 /*
+| Console areas, one file each (start/routes/console_*.ts)
+*/
+import '#start/routes/console_account'
+import '#start/routes/console_members'
+import '#start/routes/console_access'
+import '#start/routes/console_audit'
+import '#start/routes/console_platform'
+
+/*
 | Operations: liveness and readiness (no auth; details need HEALTH_TOKEN)
 */
 router

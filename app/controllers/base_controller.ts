@@ -18,6 +18,13 @@ type ErrorOptions = { status?: number; code?: string; errors?: FieldError[] }
 type LoggedError = Omit<AuditInput, 'status' | 'httpStatus' | 'message' | 'errorCode'> &
   ErrorOptions & { message: string }
 
+type LoggedRedirect = Omit<AuditInput, 'status' | 'httpStatus' | 'message' | 'errorCode'> & {
+  message: string
+  route?: string
+  params?: Record<string, unknown> | unknown[]
+  query?: Record<string, unknown>
+}
+
 /**
  * Anything `paginated` can present: Lucid's paginators, or rows with counts
  * from a hand-written query.
@@ -66,6 +73,24 @@ export default abstract class BaseController {
       })
     )
     return this.error(ctx, message, { status, code: errorCode, errors })
+  }
+
+  /**
+   * The console's `successWithLog`: writes the same audit entry the API
+   * would (action, subject, changes), flashes `message` and redirects to
+   * the named route, or back to the form when no route is given.
+   */
+  protected async redirectWithLog(ctx: HttpContext, options: LoggedRedirect) {
+    const { message, route, params, query, ...audit } = options
+    await AuditService.record(
+      AuditService.fromRequest(ctx, { ...audit, status: 'success', httpStatus: 302, message })
+    )
+    ctx.session.flash('success', message)
+    if (!route) return ctx.response.redirect().back()
+    return ctx.response
+      .redirect()
+      .withQs(query ?? {})
+      .toRoute(route, params ?? {})
   }
 
   /**

@@ -160,6 +160,22 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     }
 
     /**
+     * A console form refused by a service (last owner, taken slug, too many
+     * attempts…): back to the form with the reason, so console controllers
+     * never catch what the API controllers let through.
+     */
+    const refused = error as { code?: string }
+    const isRefusal = error instanceof ApiException || refused?.code === 'E_TOO_MANY_REQUESTS'
+    if (isRefusal && ctx.request.method() !== 'GET' && 'session' in ctx && ctx.session) {
+      const { status, message } = describeError(error, ctx)
+      if (status !== 404 && status !== 403) {
+        ctx.session.flashExcept(['_csrf', '_method', 'password', 'current_password'])
+        ctx.session.flash('error', message)
+        return ctx.response.redirect().back()
+      }
+    }
+
+    /**
      * Bouncer answers denials itself; console users get our pages instead
      * (404 when a policy hides that the record exists).
      */
