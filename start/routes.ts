@@ -8,6 +8,7 @@
 */
 import router from '@adonisjs/core/services/router'
 import { middleware, web } from '#start/kernel'
+import { ID } from '#start/routes/console'
 import { healthThrottle, registerThrottle } from '#start/limiter'
 import {
   mailedTokenThrottle,
@@ -16,11 +17,6 @@ import {
   verificationMailThrottle,
 } from '#start/limiter'
 
-/**
- * Record ids in URLs: 1–18 digits (fits a bigint), cast to a number; any
- * other value matches no route and answers 404.
- */
-const ID = { match: /^\d{1,18}$/, cast: (value: string) => Number(value) }
 
 const HealthController = () => import('#controllers/api/health_controller')
 const SessionController = () => import('#controllers/session_controller')

@@ -9,6 +9,12 @@
 import { middleware } from '#start/kernel'
 
 /**
+ * Record ids in URLs: 1–18 digits (fits a bigint), cast to a number; any
+ * other value matches no route and answers 404.
+ */
+export const ID = { match: /^\d{1,18}$/, cast: (value: string) => Number(value) }
+
+/**
  * A signed-in console page acting in the organization chosen in the
  * session (a user who has not chosen one is sent to the chooser); the
  * layout's user menu and switcher are shared by `console`.
