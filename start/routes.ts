@@ -73,6 +73,7 @@ router
 | Console areas, one file each (start/routes/console_*.ts)
 */
 import '#start/routes/console_account'
+import '#start/routes/console_settings'
 import '#start/routes/console_members'
 import '#start/routes/console_access'
 import '#start/routes/console_audit'
