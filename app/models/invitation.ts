@@ -4,6 +4,7 @@ import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TenantScoped } from '#models/mixins/tenant_scoped'
 import Role from '#models/role'
+import User from '#models/user'
 
 export default class Invitation extends compose(BaseModel, TenantScoped) {
   @column({ isPrimary: true })
@@ -35,4 +36,7 @@ export default class Invitation extends compose(BaseModel, TenantScoped) {
 
   @belongsTo(() => Role)
   declare role: BelongsTo<typeof Role>
+
+  @belongsTo(() => User, { foreignKey: 'invitedByUserId' })
+  declare invitedBy: BelongsTo<typeof User>
 }

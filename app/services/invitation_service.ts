@@ -18,6 +18,8 @@ export const INVITATION_LIFETIME_DAYS = 7
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
+const newSecret = () => randomBytes(32).toString('base64url')
+
 /**
  * Invitations to join an organization: a single-use, expiring secret
  * mailed to the invitee; only its hash is stored.
@@ -37,7 +39,7 @@ export default class InvitationService {
       throw ApiException.conflict('This person is already a member.', 'ALREADY_MEMBER')
     }
 
-    const token = randomBytes(32).toString('base64url')
+    const token = newSecret()
     const invitation = await db.transaction(async (trx) => {
       await Invitation.query({ client: trx })
         .where('email', email)
@@ -56,8 +58,30 @@ export default class InvitationService {
       )
     })
     invitation.$setRelated('role', role)
-    const inviter = await User.find(actor.membership.userId)
-    await this.deliver(invitation, token, actor.organization, inviter?.name ?? 'A colleague')
+    await this.deliver(invitation, token, actor.organization, await this.#inviterName(actor))
+    return invitation
+  }
+
+  /**
+   * Mails a pending invitation again with a fresh secret and a full
+   * lifetime: the previous link stops working. The member who resends it
+   * signs the mail, so they become its inviter.
+   */
+  static async resend(id: number, actor: Tenant) {
+    const invitation = await Invitation.query()
+      .where('id', id)
+      .whereNull('accepted_at')
+      .preload('role')
+      .first()
+    if (!invitation) throw ApiException.notFound('Invitation not found')
+    const token = newSecret()
+    invitation.merge({
+      tokenHash: hashToken(token),
+      expiresAt: DateTime.utc().plus({ days: INVITATION_LIFETIME_DAYS }),
+      invitedByUserId: actor.membership.userId,
+    })
+    await invitation.save()
+    await this.deliver(invitation, token, actor.organization, await this.#inviterName(actor))
     return invitation
   }
 
@@ -69,13 +93,17 @@ export default class InvitationService {
   }
 
   /**
-   * Accepts an invitation by its secret: links the existing account with
-   * that email, or creates one (name and password then required). The
-   * secret proves the invitee controls the email, so it is marked verified.
+   * The pending, unexpired invitation of a secret with its organization
+   * (still accepting members) and whether its email has an account yet;
+   * refused like `accept` otherwise. Shown before accepting.
    */
-  static async accept(token: string, input: { name?: string; password?: string }) {
+  static async preview(token: string) {
     const invitation = await TenantContext.asPlatform(() =>
-      Invitation.query().where('token_hash', hashToken(token)).whereNull('accepted_at').first()
+      Invitation.query()
+        .where('token_hash', hashToken(token))
+        .whereNull('accepted_at')
+        .preload('role')
+        .first()
     )
     if (!invitation || invitation.expiresAt < DateTime.utc()) {
       throw new ApiException(
@@ -92,8 +120,31 @@ export default class InvitationService {
         422
       )
     }
-
     const existing = await UserService.findByEmail(invitation.email)
+    return { invitation, organization, existing }
+  }
+
+  /**
+   * Accepts an invitation by its secret: links the existing account with
+   * that email, or creates one (name and password then required). The
+   * secret proves the invitee controls the email, so it is marked verified.
+   * Answers with an API token for the member.
+   */
+  static async accept(token: string, input: { name?: string; password?: string }) {
+    const joined = await this.join(token, input)
+    const accessToken = await User.accessTokens.create(joined.user, ['*'], {
+      organizationId: joined.tenant.organization.id,
+      name: 'Invitation',
+    })
+    return { ...joined, token: accessToken }
+  }
+
+  /**
+   * `accept` without the API token: the console signs the member in with
+   * a session instead.
+   */
+  static async join(token: string, input: { name?: string; password?: string }) {
+    const { invitation, organization, existing } = await this.preview(token)
     if (!existing && (!input.name || !input.password)) {
       throw new ApiException(
         'Choose your name and a password to create your account.',
@@ -130,11 +181,7 @@ export default class InvitationService {
     })
 
     const tenant = await TenantService.resolve(user, organization.id)
-    const accessToken = await User.accessTokens.create(user, ['*'], {
-      organizationId: organization.id,
-      name: 'Invitation',
-    })
-    return { user, tenant, invitation, token: accessToken, created: !existing }
+    return { user, tenant, invitation, created: !existing }
   }
 
   /**
@@ -156,6 +203,11 @@ export default class InvitationService {
         INVITATION_LIFETIME_DAYS
       )
     )
+  }
+
+  static async #inviterName(actor: Tenant) {
+    const inviter = await User.find(actor.membership.userId)
+    return inviter?.name ?? 'A colleague'
   }
 }
 

@@ -3,12 +3,38 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Membership from '#models/membership'
 import Role from '#models/role'
 import type User from '#models/user'
+import type Invitation from '#models/invitation'
 import AccessToken from '#models/access_token'
 import ApiException from '#exceptions/api_exception'
+import InvitationService from '#services/invitation_service'
+import UserService from '#services/user_service'
 import { SystemRole } from '#enums/permissions'
 import type { Tenant } from '#support/tenant'
 
 type MemberFilters = { status?: 'active' | 'disabled'; role_id?: number; q?: string }
+
+type AddOrInviteAudit<Action, Subject> = {
+  action: Action
+  subject: { type: Subject; id: number }
+  changes: { email: string; role: string }
+}
+
+/**
+ * What `addOrInvite` did, with the audit entry that records it (the same
+ * for the API and the console).
+ */
+export type MemberInvited = {
+  outcome: 'invited'
+  role: Role
+  invitation: Invitation
+  audit: AddOrInviteAudit<'invitation.created', 'invitation'>
+}
+export type MemberAdded = {
+  outcome: 'added'
+  role: Role
+  membership: Membership
+  audit: AddOrInviteAudit<'member.added', 'user'>
+}
 
 /**
  * Members of the current organization (memberships joined with users).
@@ -57,6 +83,70 @@ export default class MemberService {
       )
     }
     return role
+  }
+
+  /**
+   * Every role of the organization (built-in first), for filters and forms.
+   */
+  static roles() {
+    return Role.query().preload('grants').orderBy('is_system', 'desc').orderBy('id')
+  }
+
+  /**
+   * The roles the acting member may hand out (see `assignableRole`).
+   */
+  static assignableAmong(roles: Role[], actor: Tenant) {
+    return roles.filter((role) => role.permissions.every((permission) => actor.can(permission)))
+  }
+
+  /**
+   * Brings `email` into the organization with a role the actor may grant:
+   * an existing account is added at once (unless `inviteExisting`, then it
+   * is invited like an unknown email, which is mailed an invitation).
+   */
+  static async addOrInvite(
+    email: string,
+    roleId: number,
+    actor: Tenant,
+    options: { inviteExisting: true }
+  ): Promise<MemberInvited>
+  static async addOrInvite(
+    email: string,
+    roleId: number,
+    actor: Tenant,
+    options?: { inviteExisting?: boolean }
+  ): Promise<MemberInvited | MemberAdded>
+  static async addOrInvite(
+    email: string,
+    roleId: number,
+    actor: Tenant,
+    options: { inviteExisting?: boolean } = {}
+  ): Promise<MemberInvited | MemberAdded> {
+    const role = await this.assignableRole(roleId, actor)
+    const user = options.inviteExisting ? null : await UserService.findByEmail(email)
+    const changes = { email, role: role.slug }
+
+    if (!user) {
+      const invitation = await InvitationService.invite(email, role, actor)
+      return {
+        outcome: 'invited',
+        role,
+        invitation,
+        audit: {
+          action: 'invitation.created',
+          subject: { type: 'invitation', id: invitation.id },
+          changes,
+        },
+      }
+    }
+
+    const membership = await this.add(user, role)
+    return {
+      outcome: 'added',
+      role,
+      membership,
+      audit: { action: 'member.added', subject: { type: 'user', id: user.id }, changes },
+    }
   }
 
   /**

@@ -10,9 +10,11 @@ export const createInvitationValidator = vine.compile(
 
 /**
  * Name and password are needed only when the invited email has no account.
+ * The API takes the secret from the URL; the console's form posts it.
  */
 export const acceptInvitationValidator = vine.compile(
   vine.object({
+    token: vine.string().maxLength(200).optional(),
     name: vine.string().trim().minLength(1).maxLength(120).optional(),
     password: newPassword().optional(),
   })

@@ -24,13 +24,12 @@ export default class InvitationsController extends BaseController {
   async store(ctx: HttpContext) {
     await ctx.bouncer.with(MemberPolicy).authorize('manage')
     const payload = await ctx.request.validateUsing(createInvitationValidator)
-    const role = await MemberService.assignableRole(payload.role_id, ctx.tenant)
-    const invitation = await InvitationService.invite(payload.email, role, ctx.tenant)
+    const result = await MemberService.addOrInvite(payload.email, payload.role_id, ctx.tenant, {
+      inviteExisting: true,
+    })
     return this.successWithLog(ctx, {
-      action: 'invitation.created',
-      subject: { type: 'invitation', id: invitation.id },
-      changes: { email: payload.email, role: role.slug },
-      data: presentInvitation(invitation),
+      ...result.audit,
+      data: presentInvitation(result.invitation),
       message: 'Invitation sent',
       status: 201,
     })

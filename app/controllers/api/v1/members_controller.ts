@@ -2,8 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import MemberPolicy from '#policies/member_policy'
 import MemberService, { presentMember } from '#services/member_service'
-import InvitationService, { presentInvitation } from '#services/invitation_service'
-import UserService from '#services/user_service'
+import { presentInvitation } from '#services/invitation_service'
 import { addMemberValidator, listMembersValidator, updateMemberValidator } from '#validators/member'
 
 /**
@@ -29,27 +28,18 @@ export default class MembersController extends BaseController {
   async store(ctx: HttpContext) {
     await ctx.bouncer.with(MemberPolicy).authorize('manage')
     const payload = await ctx.request.validateUsing(addMemberValidator)
-    const role = await MemberService.assignableRole(payload.role_id, ctx.tenant)
-    const user = await UserService.findByEmail(payload.email)
-
-    if (!user) {
-      const invitation = await InvitationService.invite(payload.email, role, ctx.tenant)
+    const result = await MemberService.addOrInvite(payload.email, payload.role_id, ctx.tenant)
+    if (result.outcome === 'invited') {
       return this.successWithLog(ctx, {
-        action: 'invitation.created',
-        subject: { type: 'invitation', id: invitation.id },
-        changes: { email: payload.email, role: role.slug },
-        data: presentInvitation(invitation),
+        ...result.audit,
+        data: presentInvitation(result.invitation),
         message: 'No account uses this email yet: an invitation was sent',
         status: 202,
       })
     }
-
-    const membership = await MemberService.add(user, role)
     return this.successWithLog(ctx, {
-      action: 'member.added',
-      subject: { type: 'user', id: user.id },
-      changes: { email: payload.email, role: role.slug },
-      data: presentMember(membership),
+      ...result.audit,
+      data: presentMember(result.membership),
       message: 'Member added',
       status: 201,
     })
