@@ -86,7 +86,8 @@ export default abstract class BaseController {
       AuditService.fromRequest(ctx, { ...audit, status: 'success', httpStatus: 302, message })
     )
     ctx.session.flash('success', message)
-    if (!route) return ctx.response.redirect().back()
+    // Back keeps the page's own query string (filters, page).
+    if (!route) return ctx.response.redirect().withQs().back()
     return ctx.response
       .redirect()
       .withQs(query ?? {})
