@@ -1,5 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { Readable } from 'node:stream'
 import { DateTime } from 'luxon'
 import AuditLog from '#models/audit_log'
+import Membership from '#models/membership'
+import Organization from '#models/organization'
+import User from '#models/user'
+import { csvLine } from '#support/csv'
+import { redact } from '#support/redact'
 
 export type AuditLogFilters = {
   action?: string
@@ -7,26 +14,217 @@ export type AuditLogFilters = {
   status?: 'success' | 'error'
   from?: Date
   to?: Date
+  /** Platform only: the tenant scope already limits an organization's own log. */
+  organization_id?: number
 }
+
+/** The most rows one CSV export holds; the console says so beside the button. */
+export const AUDIT_EXPORT_LIMIT = 50_000
+
+const EXPORT_CHUNK = 1000
+
+/** Options of the filter selects: bounded, a select is no place for thousands. */
+const MAX_OPTIONS = 500
+
+const CSV_COLUMNS = [
+  'time',
+  'action',
+  'status',
+  'http_status',
+  'actor_user_id',
+  'actor_email',
+  'actor_token_id',
+  'subject_type',
+  'subject_id',
+  'message',
+  'error_code',
+  'ip',
+  'user_agent',
+  'request_id',
+  'method',
+  'path',
+  'duration_ms',
+  'changes',
+]
 
 /**
  * Reading the audit trail (writing is AuditService's job).
  */
 export default class AuditLogService {
   /**
-   * Entries of the current organization (tenant scope), newest first. The
-   * (organization_id, created_at) and (organization_id, action) indexes
-   * serve these filters.
+   * Entries of the current organization (tenant scope; every organization
+   * in platform code), newest first. The (organization_id, created_at) and
+   * (organization_id, action) indexes serve these filters.
    */
   static query(filters: AuditLogFilters) {
     const query = AuditLog.query().orderBy('created_at', 'desc').orderBy('id', 'desc')
-    if (filters.action?.endsWith('*')) query.whereLike('action', `${filters.action.slice(0, -1)}%`)
-    else if (filters.action) query.where('action', filters.action)
+    const prefix = filters.action?.endsWith('*')
+      ? filters.action.slice(0, -1)
+      : filters.action?.endsWith('.')
+        ? filters.action
+        : null
+    // `_` is a LIKE wildcard and appears in action names: match it literally.
+    if (prefix !== null) {
+      query.whereRaw(`audit_logs.action like ? escape '\\'`, [
+        `${prefix.replace(/[\\%_]/g, '\\$&')}%`,
+      ])
+    } else if (filters.action) query.where('action', filters.action)
     if (filters.user_id) query.where('actor_user_id', filters.user_id)
     if (filters.status) query.where('status', filters.status)
+    if (filters.organization_id) query.where('audit_logs.organization_id', filters.organization_id)
     if (filters.from) query.where('created_at', '>=', this.#format(filters.from))
-    if (filters.to) query.where('created_at', '<=', this.#format(filters.to))
+    if (filters.to) {
+      const to = DateTime.fromJSDate(filters.to).toUTC()
+      // A date without a time (midnight) means the whole of that day.
+      if (to.equals(to.startOf('day'))) {
+        query.where('created_at', '<', this.#format(to.plus({ days: 1 }).toJSDate()))
+      } else query.where('created_at', '<=', this.#format(filters.to))
+    }
     return query
+  }
+
+  /**
+   * The users who acted in `entries`, by id (deleted accounts included).
+   */
+  static async actors(entries: AuditLog[]) {
+    const ids = [...new Set(entries.map((entry) => entry.actorUserId))].filter(
+      (id): id is number => id !== null
+    )
+    const users = ids.length ? await User.query().withTrashed().whereIn('id', ids) : []
+    return new Map(users.map((user) => [user.id, user]))
+  }
+
+  /**
+   * The organizations of `entries`, by id (deleted ones included).
+   */
+  static async organizations(entries: AuditLog[]) {
+    const ids = [...new Set(entries.map((entry) => entry.organizationId))].filter(
+      (id): id is number => id !== null && id !== undefined
+    )
+    const organizations = ids.length
+      ? await Organization.query().withTrashed().whereIn('id', ids)
+      : []
+    return new Map(organizations.map((organization) => [organization.id, organization]))
+  }
+
+  /**
+   * One entry with its actor and organization; another tenant's id is not
+   * found (404).
+   */
+  static async find(id: number) {
+    const entry = await AuditLog.findOrFail(id)
+    const actors = await this.actors([entry])
+    const organizations = await this.organizations([entry])
+    return {
+      entry,
+      actor: entry.actorUserId ? (actors.get(entry.actorUserId) ?? null) : null,
+      organization: organizations.get(entry.organizationId) ?? null,
+      // Stored redacted already; redacting again on display costs nothing.
+      changes: entry.changes === null ? null : JSON.stringify(redact(entry.changes), null, 2),
+    }
+  }
+
+  /**
+   * What the filter form offers: the actions that occur in the log (and
+   * their `area.*` prefixes) and the members who may have acted. The
+   * members of `organizationId` in platform code, else of the current
+   * tenant; none on the platform log until an organization is chosen.
+   */
+  static async filterOptions(scope: { organizationId?: number; platform?: boolean } = {}) {
+    const actionsQuery = AuditLog.query()
+      .select('action')
+      .groupBy('action')
+      .orderBy('action')
+      .limit(MAX_OPTIONS)
+    if (scope.organizationId) actionsQuery.where('audit_logs.organization_id', scope.organizationId)
+    const actionRows = await actionsQuery.pojo<{ action: string }>()
+    const actions = actionRows.map((row) => row.action)
+    const prefixes = [...new Set(actions.map((action) => action.split('.')[0]))]
+
+    let users: User[] = []
+    if (!scope.platform || scope.organizationId) {
+      const members = Membership.query()
+        .preload('user')
+        .orderBy('memberships.id')
+        .limit(MAX_OPTIONS)
+      if (scope.organizationId) members.where('memberships.organization_id', scope.organizationId)
+      const memberships = await members
+      users = memberships.map((membership) => membership.user).filter(Boolean)
+    }
+    return {
+      actions: [...prefixes.map((prefix) => `${prefix}.*`), ...actions],
+      actors: users.map((user) => ({ value: user.id, label: `${user.name} <${user.email}>` })),
+    }
+  }
+
+  /**
+   * The filtered entries as CSV (header row first), newest first, at most
+   * `AUDIT_EXPORT_LIMIT` rows, read in keyset-paginated chunks so memory
+   * stays flat. With `withOrganization` (the platform log) a column names
+   * each entry's organization.
+   */
+  static csv(filters: AuditLogFilters, options: { withOrganization?: boolean } = {}) {
+    // The stream is read after the action returned: chunks must still be
+    // queried in the caller's tenant (or platform) context.
+    const fetchChunk = AsyncLocalStorage.bind(async (after: AuditLog | null, size: number) => {
+      const query = this.query(filters).limit(size)
+      if (after) {
+        const at = this.#format(after.createdAt.toJSDate())
+        query.where((older) =>
+          older
+            .where('created_at', '<', at)
+            .orWhere((same) => same.where('created_at', at).where('id', '<', after.id))
+        )
+      }
+      const rows = await query
+      const actors = await this.actors(rows)
+      const organizations = options.withOrganization
+        ? await this.organizations(rows)
+        : new Map<number, Organization>()
+      return { rows, actors, organizations }
+    })
+
+    const columns = options.withOrganization ? ['organization', ...CSV_COLUMNS] : CSV_COLUMNS
+    async function* lines() {
+      yield csvLine(columns)
+      let written = 0
+      let last: AuditLog | null = null
+      while (written < AUDIT_EXPORT_LIMIT) {
+        const size = Math.min(EXPORT_CHUNK, AUDIT_EXPORT_LIMIT - written)
+        const { rows, actors, organizations } = await fetchChunk(last, size)
+        let chunk = ''
+        for (const entry of rows) {
+          const actor = entry.actorUserId ? actors.get(entry.actorUserId) : undefined
+          const values = [
+            entry.createdAt.toUTC().toISO(),
+            entry.action,
+            entry.status,
+            entry.httpStatus,
+            entry.actorUserId,
+            actor?.email,
+            entry.actorTokenId,
+            entry.subjectType,
+            entry.subjectId,
+            entry.message,
+            entry.errorCode,
+            entry.ip,
+            entry.userAgent,
+            entry.requestId,
+            entry.method,
+            entry.path,
+            entry.durationMs,
+            entry.changes === null ? null : JSON.stringify(entry.changes),
+          ]
+          const organization = organizations.get(entry.organizationId)
+          chunk += csvLine(options.withOrganization ? [organization?.slug, ...values] : values)
+        }
+        if (chunk) yield chunk
+        written += rows.length
+        if (rows.length < size) break
+        last = rows[rows.length - 1]
+      }
+    }
+    return Readable.from(lines())
   }
 
   static #format(date: Date) {

@@ -101,6 +101,13 @@ export default class OrganizationService {
   }
 
   /**
+   * Platform: organizations by name for a filter select (bounded).
+   */
+  static platformOptions(limit = 500) {
+    return Organization.query().select('id', 'name', 'slug').orderBy('name').limit(limit)
+  }
+
+  /**
    * Platform: suspends or reactivates an organization. A suspended
    * organization's tokens and sessions answer 403 ORGANIZATION_SUSPENDED.
    */

@@ -1,0 +1,111 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { DateTime } from 'luxon'
+import BaseController from '#controllers/base_controller'
+import AuditLogPolicy from '#policies/audit_log_policy'
+import AuditService from '#services/audit_service'
+import AuditLogService, {
+  AUDIT_EXPORT_LIMIT,
+  type AuditLogFilters,
+} from '#services/audit_log_service'
+import { listAuditLogsValidator } from '#validators/audit_log'
+
+type Paginator = { currentPage: number; perPage: number; total: number; lastPage: number }
+
+/** The pagination component's `meta`, from a Lucid paginator. */
+export function pageMeta(paginator: Paginator) {
+  return {
+    page: paginator.currentPage,
+    per_page: paginator.perPage,
+    total: paginator.total,
+    last_page: Math.max(1, paginator.lastPage),
+  }
+}
+
+/**
+ * Validated audit filters as query-string values again, for the filter
+ * form, pagination links and the export link (dates as the form sent them).
+ */
+export function filterQuery(filters: AuditLogFilters & { page?: number; per_page?: number }) {
+  const query: Record<string, string> = {}
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined || value === null || key === 'page') continue
+    if (value instanceof Date) {
+      const date = DateTime.fromJSDate(value).toUTC()
+      query[key] = date.equals(date.startOf('day'))
+        ? date.toISODate()!
+        : date.toFormat('yyyy-LL-dd HH:mm:ss')
+    } else query[key] = String(value)
+  }
+  return query
+}
+
+/**
+ * Answers with the CSV of the filtered entries, after recording the export
+ * in the audit trail (an export is audited like any state change).
+ */
+export async function sendAuditCsv(
+  ctx: HttpContext,
+  filters: AuditLogFilters & { page?: number; per_page?: number },
+  options: { filename: string; withOrganization?: boolean; organizationId?: number | null }
+) {
+  const { page, per_page: perPage, ...exported } = filters
+  await AuditService.record(
+    AuditService.fromRequest(ctx, {
+      action: 'audit_log.exported',
+      httpStatus: 200,
+      message: 'Audit log exported',
+      organizationId: options.organizationId,
+      subject: { type: 'audit_log', id: 'export' },
+      changes: { filters: exported, limit: AUDIT_EXPORT_LIMIT },
+    })
+  )
+  ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
+  ctx.response.header('Content-Disposition', `attachment; filename="${options.filename}"`)
+  ctx.response.header('Cache-Control', 'no-store')
+  return ctx.response.stream(
+    AuditLogService.csv(exported, { withOrganization: options.withOrganization })
+  )
+}
+
+/**
+ * The organization's audit log in the console: the API's filters and
+ * service, as pages and a CSV download.
+ */
+export default class AuditLogsController extends BaseController {
+  /** Filtered, paginated entries, newest first. */
+  async index(ctx: HttpContext) {
+    await ctx.bouncer.with(AuditLogPolicy).authorize('viewAny')
+    const filters = await ctx.request.validateUsing(listAuditLogsValidator, {
+      data: ctx.request.qs(),
+    })
+    const { page, perPage } = await this.pageParams(ctx)
+    const entries = await AuditLogService.query(filters).paginate(page, perPage)
+    return ctx.view.render('pages/audit_logs/index', {
+      entries: entries.all(),
+      meta: pageMeta(entries),
+      actors: await AuditLogService.actors(entries.all()),
+      options: await AuditLogService.filterOptions(),
+      filters: filterQuery(filters),
+      exportLimit: AUDIT_EXPORT_LIMIT,
+    })
+  }
+
+  /** One entry: request facts and the redacted change set. */
+  async show(ctx: HttpContext) {
+    await ctx.bouncer.with(AuditLogPolicy).authorize('viewAny')
+    const details = await AuditLogService.find(ctx.params.id)
+    return ctx.view.render('pages/audit_logs/show', details)
+  }
+
+  /** The filtered view as CSV (bounded), audited as an export. */
+  async export(ctx: HttpContext) {
+    await ctx.bouncer.with(AuditLogPolicy).authorize('viewAny')
+    const filters = await ctx.request.validateUsing(listAuditLogsValidator, {
+      data: ctx.request.qs(),
+    })
+    const { slug } = ctx.tenant.organization
+    return sendAuditCsv(ctx, filters, {
+      filename: `audit-log-${slug}-${DateTime.utc().toISODate()}.csv`,
+    })
+  }
+}
