@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type Organization from '#models/organization'
 import type User from '#models/user'
@@ -349,5 +350,29 @@ test.group('Console: audit log', (group) => {
       filters: { action: 'member.*', status: 'success' },
       limit: 50000,
     })
+  })
+  test('the export reads in chunks without losing or repeating rows sharing a timestamp', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    // More than one chunk (1,000), all with one created_at: the keyset
+    // cursor must fall back on the id.
+    const stamp = DateTime.utc().toFormat(db.connection().dialect.dateTimeFormat)
+    await db.table('audit_logs').multiInsert(
+      Array.from({ length: 1203 }, (_, index) => ({
+        organization_id: organization.id,
+        action: 'bulk.event',
+        status: 'success',
+        request_id: `bulk-${index}`,
+        created_at: stamp,
+      }))
+    )
+    const response = await page(client, owner, organization, '/audit-logs/export?action=bulk.event')
+    response.assertStatus(200)
+    const [header, ...rows] = parseCsv(response.text())
+    const requestIds = rows.map((row) => row[header.indexOf('request_id')])
+    assert.lengthOf(requestIds, 1203)
+    assert.lengthOf(new Set(requestIds), 1203)
   })
 })
