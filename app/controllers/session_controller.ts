@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import ApiException from '#exceptions/api_exception'
 import AuthService from '#services/auth_service'
+import SessionTrackingService from '#services/session_tracking_service'
 import TenantService from '#services/tenant_service'
 import { sessionLoginValidator, switchOrganizationValidator } from '#validators/auth'
 import { presentMembership, presentUser } from '#support/presenters'
@@ -17,7 +18,8 @@ export default class SessionController extends BaseController {
     const { user, candidates, tenant } = await AuthService.startSession(payload, ctx.request.ip())
 
     // Regenerates the session id (no fixation) and stores the user.
-    await ctx.auth.use('web').login(user)
+    await ctx.auth.use('web').login(user, payload.remember === true)
+    await SessionTrackingService.start(ctx, user)
     if (tenant) ctx.session.put('organization_id', tenant.organization.id)
 
     return this.successWithLog(ctx, {
@@ -74,6 +76,7 @@ export default class SessionController extends BaseController {
 
   async destroy(ctx: HttpContext) {
     const user = ctx.auth.getUserOrFail()
+    await SessionTrackingService.end(ctx)
     await ctx.auth.use('web').logout()
     ctx.session.forget('organization_id')
     return this.successWithLog(ctx, {

@@ -8,6 +8,7 @@ import type { AccessToken } from '@adonisjs/auth/access_tokens'
 import { SoftDeletes } from '#models/mixins/soft_deletes'
 import Membership from '#models/membership'
 import OrganizationTokensProvider from '#support/organization_tokens_provider'
+import RememberMeTokensProvider from '#support/remember_me_tokens_provider'
 
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['email'],
@@ -57,6 +58,12 @@ export default class User extends compose(BaseModel, AuthFinder, SoftDeletes) {
   static accessTokens = OrganizationTokensProvider.forModel(User)
 
   declare currentAccessToken?: AccessToken & { organizationId?: number }
+
+  /** Console "remember me" cookies (config/auth.ts). */
+  static rememberMeTokens = RememberMeTokensProvider.forModel(User)
+
+  /** The remember-me token issued during this request, if any (session tracking links it). */
+  declare issuedRememberMeTokenId?: number
 
   /**
    * Emails are compared case-insensitively: stored lowercased.

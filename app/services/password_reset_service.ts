@@ -7,6 +7,7 @@ import SendPasswordResetLink from '#jobs/send_password_reset_link'
 import ApiException from '#exceptions/api_exception'
 import MailService from '#services/mail_service'
 import QueueService from '#services/queue_service'
+import SessionTrackingService from '#services/session_tracking_service'
 import UserService from '#services/user_service'
 import UserTokenService from '#services/user_token_service'
 import { passwordProblem } from '#support/password_policy'
@@ -55,7 +56,8 @@ export default class PasswordResetService {
 
   /**
    * Sets a new password with a mailed secret (once), then revokes every API
-   * token of the user: whoever knew the old password is signed out.
+   * token and ends every console session (and remember-me cookie) of the
+   * user: whoever knew the old password is signed out.
    */
   static async reset(secret: string, password: string) {
     const problem = passwordProblem(password)
@@ -71,7 +73,8 @@ export default class PasswordResetService {
       const revoked = await TenantContext.asPlatform(() =>
         AccessToken.query({ client: trx }).where('user_id', user.id).delete()
       )
-      return { user, revokedTokens: Number(revoked) }
+      const endedSessions = await SessionTrackingService.endOthers(user.id, null, trx)
+      return { user, revokedTokens: Number(revoked), endedSessions }
     })
   }
 }

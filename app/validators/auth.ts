@@ -85,6 +85,8 @@ export const sessionLoginValidator = vine.compile(
     email: vine.string().trim().toLowerCase().email().maxLength(254),
     password: vine.string().maxLength(256),
     organization: vine.string().trim().toLowerCase().maxLength(64).optional(),
+    /** "Remember me": a cookie that signs this browser in again after the session ends. */
+    remember: vine.boolean().optional(),
   })
 )
 

@@ -12,5 +12,11 @@ export const resetPasswordValidator = vine.compile(
   vine.object({
     token: mailedToken(),
     password: newPassword(),
+    // The console's form asks for the password twice (meta `confirm`); API clients send it once.
+    password_confirmation: vine
+      .string()
+      .sameAs('password')
+      .optional()
+      .requiredWhen((field) => field.meta.confirm === true),
   })
 )

@@ -3,6 +3,7 @@ import ApiException from '#exceptions/api_exception'
 import { describeError } from '#exceptions/handler'
 import AuditService from '#services/audit_service'
 import AuthService from '#services/auth_service'
+import SessionTrackingService from '#services/session_tracking_service'
 import { sessionLoginValidator } from '#validators/auth'
 
 /**
@@ -36,7 +37,8 @@ export default class SessionController {
 
     const { user, tenant } = session
     // Regenerates the session id (no fixation) and stores the user.
-    await ctx.auth.use('web').login(user)
+    await ctx.auth.use('web').login(user, payload.remember === true)
+    await SessionTrackingService.start(ctx, user)
     if (tenant) ctx.session.put('organization_id', tenant.organization.id)
     await AuditService.record(
       AuditService.fromRequest(ctx, {
@@ -46,7 +48,7 @@ export default class SessionController {
         actorUserId: user.id,
         organizationId: tenant?.organization.id ?? null,
         subject: { type: 'user', id: user.id },
-        changes: { email: payload.email, via: 'console' },
+        changes: { email: payload.email, via: 'console', remember: payload.remember === true },
       })
     )
     return ctx.response.redirect().toRoute(tenant ? 'dashboard' : 'organizations.choose')
@@ -55,6 +57,7 @@ export default class SessionController {
   /** Signs out and forgets the chosen organization. */
   async destroy(ctx: HttpContext) {
     const user = ctx.auth.getUserOrFail()
+    await SessionTrackingService.end(ctx)
     await ctx.auth.use('web').logout()
     ctx.session.forget('organization_id')
     await AuditService.record(

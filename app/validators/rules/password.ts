@@ -1,5 +1,6 @@
 import vine from '@vinejs/vine'
 import type { FieldContext } from '@vinejs/vine/types'
+import type User from '#models/user'
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '#support/password_policy'
 
 const strongPasswordRule = vine.createRule(
@@ -15,3 +16,20 @@ const strongPasswordRule = vine.createRule(
  */
 export const newPassword = () =>
   vine.string().maxLength(PASSWORD_MAX_LENGTH).use(strongPasswordRule())
+
+const currentPasswordRule = vine.createRule(
+  async (value: unknown, _options: undefined, field: FieldContext) => {
+    if (typeof value !== 'string') return
+    const user = field.meta.user as User
+    if (!(await user.verifyPassword(value))) {
+      field.report('The current password is incorrect', 'current_password', field)
+    }
+  },
+  { isAsync: true }
+)
+
+/**
+ * The signed-in user's password, asked again before a sensitive change;
+ * the validator's metadata carries the user (`{ meta: { user } }`).
+ */
+export const currentPassword = () => vine.string().maxLength(256).use(currentPasswordRule())
