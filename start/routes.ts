@@ -17,7 +17,6 @@ import {
   verificationMailThrottle,
 } from '#start/limiter'
 
-
 const HealthController = () => import('#controllers/api/health_controller')
 const SessionController = () => import('#controllers/session_controller')
 const ConsoleSessionController = () => import('#controllers/console/session_controller')
@@ -134,6 +133,7 @@ router
   .group(() => {
     router.get('organization', [OrganizationController, 'show']).as('organization.show')
     router.patch('organization', [OrganizationController, 'update']).as('organization.update')
+    router.delete('organization', [OrganizationController, 'destroy']).as('organization.destroy')
 
     router.get('users', [MembersController, 'index']).as('users.index')
     router.post('users', [MembersController, 'store']).as('users.store')

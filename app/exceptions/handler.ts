@@ -114,6 +114,13 @@ export function describeError(error: any, ctx: HttpContext): DescribedError {
 }
 
 /**
+ * 403 refusals about what a form asked for (permissions the actor lacks,
+ * changes to a built-in role), not about access itself: the console sends
+ * them back to the form with the reason instead of the 403 page.
+ */
+const REFUSED_INPUT = new Set(['PRIVILEGE_ESCALATION', 'SYSTEM_ROLE_READ_ONLY'])
+
+/**
  * `/api/*`, and console requests made by scripts that ask for JSON (fetch,
  * htmx with Accept: application/json), get the error envelope; browsers
  * navigating the console get pages, redirects and flash messages.
@@ -167,8 +174,8 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     const refused = error as { code?: string }
     const isRefusal = error instanceof ApiException || refused?.code === 'E_TOO_MANY_REQUESTS'
     if (isRefusal && ctx.request.method() !== 'GET' && 'session' in ctx && ctx.session) {
-      const { status, message } = describeError(error, ctx)
-      if (status !== 404 && status !== 403) {
+      const { status, code, message } = describeError(error, ctx)
+      if (status !== 404 && (status !== 403 || REFUSED_INPUT.has(code))) {
         ctx.session.flashExcept(['_csrf', '_method', 'password', 'current_password'])
         ctx.session.flash('error', message)
         return ctx.response.redirect().back()

@@ -25,7 +25,18 @@ export default class TenantMiddleware {
       throw new ApiException('Choose an organization first.', 'ORGANIZATION_REQUIRED', 403)
     }
 
-    ctx.tenant = await TenantService.resolve(user, Number(organizationId), token?.abilities)
+    try {
+      ctx.tenant = await TenantService.resolve(user, Number(organizationId), token?.abilities)
+    } catch (error) {
+      // The organization chosen in the session was deleted since: choose another.
+      const gone = error instanceof ApiException && error.status === 401
+      if (gone && options.chooser && !token && !wantsEnvelope(ctx)) {
+        ctx.session.forget('organization_id')
+        ctx.session.flash('error', error.message)
+        return ctx.response.redirect().toRoute('organizations.choose')
+      }
+      throw error
+    }
     return TenantContext.run(ctx.tenant.organization.id, () => next())
   }
 }

@@ -9,4 +9,9 @@ export default class OrganizationPolicy extends TenantPolicy {
   update() {
     return this.permits('organization.manage')
   }
+
+  /** Owners only: deleting takes every member's access away. */
+  delete() {
+    return this.permits('organization.delete')
+  }
 }

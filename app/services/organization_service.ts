@@ -4,6 +4,8 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import Organization from '#models/organization'
 import Membership from '#models/membership'
 import Role from '#models/role'
+import AccessToken from '#models/access_token'
+import Invitation from '#models/invitation'
 import type User from '#models/user'
 import ApiException from '#exceptions/api_exception'
 import { SystemRole } from '#enums/permissions'
@@ -116,5 +118,28 @@ export default class OrganizationService {
     organization.status = status
     await organization.save()
     return before
+  }
+
+  /**
+   * Soft-deletes the organization and, in the same transaction, revokes
+   * its API tokens and pending invitations: nobody acts in it or joins it
+   * afterwards (tenant resolution no longer finds it). Its slug stays
+   * reserved, so a deleted organization's links never point elsewhere.
+   */
+  static async delete(organization: Organization) {
+    return TenantContext.run(organization.id, () =>
+      db.transaction(async (trx) => {
+        const revoked = await AccessToken.query({ client: trx }).delete()
+        const cancelledInvitations = await Invitation.query({ client: trx })
+          .whereNull('accepted_at')
+          .delete()
+        await organization.useTransaction(trx).delete()
+        // Counts for the audit entry (a key naming tokens would be redacted there).
+        return {
+          revokedAccess: Number(revoked),
+          cancelledInvitations: Number(cancelledInvitations),
+        }
+      })
+    )
   }
 }

@@ -60,6 +60,30 @@ export default class RoleService {
     }
   }
 
+  /**
+   * Built-in roles first, then this organization's custom roles, with
+   * their grants.
+   */
+  static list() {
+    return Role.query().preload('grants').orderBy('is_system', 'desc').orderBy('id', 'asc')
+  }
+
+  /**
+   * One role visible to this organization (built-in or its own) with its
+   * grants; 404 for another organization's.
+   */
+  static find(id: number | string) {
+    return Role.query().where('id', id).preload('grants').firstOrFail()
+  }
+
+  /**
+   * How many members of this organization hold each role, by role id.
+   */
+  static async memberCounts() {
+    const rows = await Membership.query().select('role_id').count('* as total').groupBy('role_id')
+    return new Map(rows.map((row) => [Number(row.roleId), Number(row.$extras.total)]))
+  }
+
   static snapshot(role: Role): RoleSnapshot {
     return {
       name: role.name,

@@ -1,5 +1,5 @@
 import User from '#models/user'
-import type AccessToken from '#models/access_token'
+import AccessToken from '#models/access_token'
 import ApiException from '#exceptions/api_exception'
 import RoleService from '#services/role_service'
 import { ALL_ABILITIES } from '#enums/permissions'
@@ -13,6 +13,18 @@ type CreateTokenInput = {
 }
 
 export default class TokenService {
+  /**
+   * Tokens of this organization, newest first: one member's (`userId`), or
+   * everyone's when `userId` is null.
+   */
+  static list(userId: number | null) {
+    return AccessToken.query()
+      .if(userId !== null, (query) => query.where('user_id', userId!))
+      .preload('user')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+  }
+
   /**
    * A new token of `user` in the tenant's organization. Its abilities must
    * be permissions the creator holds; `*` (whatever the role grants, now

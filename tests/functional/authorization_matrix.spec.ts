@@ -75,6 +75,11 @@ const CASES: Record<
     url: '/api/v1/organization',
     body: { name: 'B renamed' },
   }),
+  // Organization B confirming with A's slug: refused, and only ever B's own organization is at stake.
+  'DELETE /api/v1/organization': (w) => ({
+    url: '/api/v1/organization',
+    body: { confirm: w.orgA.slug },
+  }),
   'GET /api/v1/users': (w) => ({ url: '/api/v1/users', foreignIds: [w.ownerA.id, w.agentA.id] }),
   'POST /api/v1/users': (w) => ({
     url: '/api/v1/users',
@@ -247,6 +252,15 @@ const FUNCTION_LEVEL: {
   },
   { who: 'admin', route: 'POST /api/v1/roles', body: {}, allowed: true },
   { who: 'owner', route: 'GET /api/v1/audit-logs', allowed: true },
+  { who: 'admin', route: 'DELETE /api/v1/organization', body: {}, allowed: false },
+  { who: 'viewer', route: 'DELETE /api/v1/organization', body: {}, allowed: false },
+  { who: 'owner', route: 'DELETE /api/v1/organization', body: {}, allowed: true },
+  {
+    who: 'narrow-token',
+    route: 'DELETE /api/v1/organization',
+    body: {},
+    allowed: false,
+  },
   { who: 'narrow-token', route: 'GET /api/v1/users', allowed: true },
   {
     who: 'narrow-token',

@@ -2,7 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import OrganizationPolicy from '#policies/organization_policy'
 import OrganizationService from '#services/organization_service'
-import { updateOrganizationValidator } from '#validators/organization'
+import { deleteOrganizationValidator, updateOrganizationValidator } from '#validators/organization'
 
 export default class OrganizationController extends BaseController {
   /**
@@ -29,6 +29,26 @@ export default class OrganizationController extends BaseController {
       changes: { before, after: payload },
       data: organization.serialize(),
       message: 'Organization updated',
+    })
+  }
+
+  /**
+   * Deletes the organization (owners; `confirm` must be its slug), revoking
+   * its tokens, this one included, and its pending invitations.
+   */
+  async destroy(ctx: HttpContext) {
+    await ctx.bouncer.with(OrganizationPolicy).authorize('delete')
+    const organization = ctx.tenant.organization
+    await ctx.request.validateUsing(deleteOrganizationValidator, {
+      meta: { slug: organization.slug },
+    })
+    const revoked = await OrganizationService.delete(organization)
+    return this.successWithLog(ctx, {
+      action: 'organization.deleted',
+      subject: { type: 'organization', id: organization.id },
+      changes: { name: organization.name, slug: organization.slug, ...revoked },
+      data: null,
+      message: 'Organization deleted',
     })
   }
 }

@@ -1,6 +1,6 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
-import Role from '#models/role'
+import type Role from '#models/role'
 import RolePolicy from '#policies/role_policy'
 import RoleService, { sortPermissions } from '#services/role_service'
 import { createRoleValidator, updateRoleValidator } from '#validators/role'
@@ -30,11 +30,7 @@ export default class RolesController extends BaseController {
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(RolePolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
-    const roles = await Role.query()
-      .preload('grants')
-      .orderBy('is_system', 'desc')
-      .orderBy('id', 'asc')
-      .paginate(page, perPage)
+    const roles = await RoleService.list().paginate(page, perPage)
     return this.paginated(ctx, roles, presentRole)
   }
 

@@ -33,12 +33,7 @@ export default class TokensController extends BaseController {
     const { page, perPage } = await this.pageParams(ctx)
     const user = ctx.auth.getUserOrFail()
     const everyone = await ctx.bouncer.with(TokenPolicy).allows('viewAll')
-    const tokens = await AccessToken.query()
-      .if(!everyone, (query) => query.where('user_id', user.id))
-      .preload('user')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .paginate(page, perPage)
+    const tokens = await TokenService.list(everyone ? null : user.id).paginate(page, perPage)
     const currentTokenId = Number(user.currentAccessToken?.identifier) || null
     return this.paginated(ctx, tokens, (token) => presentToken(token, currentTokenId))
   }
