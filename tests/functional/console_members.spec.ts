@@ -390,7 +390,8 @@ test.group('Console members: change, disable, remove', (group) => {
 
     const changed = await patch({ role_id: viewerRoleId })
     changed.assertStatus(302)
-    changed.assertHeader('location', '/members')
+    // Back to the page the form was on, filters kept.
+    changed.assertHeader('location', '/members?status=active')
     changed.assertFlashMessage('success', `${agent.name} is now Viewer (active).`)
     assert.equal((await membership(organization, agent))?.role_id, viewerRoleId)
     const entry = await findAuditOrFail('action', 'member.updated')

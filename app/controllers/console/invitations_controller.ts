@@ -3,6 +3,7 @@ import BaseController from '#controllers/base_controller'
 import ApiException from '#exceptions/api_exception'
 import MemberPolicy from '#policies/member_policy'
 import InvitationService from '#services/invitation_service'
+import SessionTrackingService from '#services/session_tracking_service'
 import { acceptInvitationValidator } from '#validators/invitation'
 
 /**
@@ -87,8 +88,12 @@ export default class InvitationsController extends BaseController {
       payload
     )
     const web = ctx.auth.use('web')
-    if ((await web.check()) && web.user!.id !== user.id) await web.logout()
+    if ((await web.check()) && web.user!.id !== user.id) {
+      await SessionTrackingService.end(ctx)
+      await web.logout()
+    }
     await web.login(user)
+    await SessionTrackingService.start(ctx, user)
     ctx.session.put('organization_id', tenant.organization.id)
     return this.redirectWithLog(ctx, {
       action: 'invitation.accepted',
