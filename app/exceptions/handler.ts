@@ -121,6 +121,18 @@ export function describeError(error: any, ctx: HttpContext): DescribedError {
 const REFUSED_INPUT = new Set(['PRIVILEGE_ESCALATION', 'SYSTEM_ROLE_READ_ONLY'])
 
 /**
+ * Form fields never echoed back into the session's old input.
+ */
+const SECRET_INPUTS = [
+  '_csrf',
+  '_method',
+  'password',
+  'password_confirmation',
+  'current_password',
+  'confirm',
+]
+
+/**
  * `/api/*`, and console requests made by scripts that ask for JSON (fetch,
  * htmx with Accept: application/json), get the error envelope; browsers
  * navigating the console get pages, redirects and flash messages.
@@ -128,6 +140,8 @@ const REFUSED_INPUT = new Set(['PRIVILEGE_ESCALATION', 'SYSTEM_ROLE_READ_ONLY'])
 export function wantsEnvelope(ctx: HttpContext) {
   const url = ctx.request.url()
   if (url === '/api' || url.startsWith('/api/')) return true
+  // A client that sends JSON is a script, whatever it accepts.
+  if (ctx.request.is(['json']) === 'json') return true
   return ctx.request.accepts(['html', 'json']) === 'json'
 }
 
@@ -153,6 +167,18 @@ export default class HttpExceptionHandler extends ExceptionHandler {
         }),
   }
 
+  /**
+   * A console form with invalid fields goes back to itself with the inline
+   * errors and the input typed so far, minus every secret field.
+   */
+  async renderValidationErrorAsHTML(error: any, ctx: HttpContext) {
+    if (!('session' in ctx) || !ctx.session) return super.renderValidationErrorAsHTML(error, ctx)
+    ctx.session.flashValidationErrors(error)
+    ctx.session.flashExcept(SECRET_INPUTS)
+    ctx.session.flash('error', 'Some fields need correcting: see the messages below.')
+    ctx.response.redirect('back', true)
+  }
+
   async handle(error: unknown, ctx: HttpContext) {
     if (error instanceof ApiException) await AuditService.recordRefusal(ctx, error)
 
@@ -176,10 +202,20 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     if (isRefusal && ctx.request.method() !== 'GET' && 'session' in ctx && ctx.session) {
       const { status, code, message } = describeError(error, ctx)
       if (status !== 404 && (status !== 403 || REFUSED_INPUT.has(code))) {
-        ctx.session.flashExcept(['_csrf', '_method', 'password', 'current_password'])
+        ctx.session.flashExcept(SECRET_INPUTS)
         ctx.session.flash('error', message)
-        return ctx.response.redirect().back()
+        return ctx.response.redirect().withQs().back()
       }
+    }
+
+    /**
+     * A form posted without a valid CSRF token (expired page, or sent from
+     * another site) is refused with a 403 page that says how to recover.
+     */
+    if (refused?.code === 'E_BAD_CSRF_TOKEN') {
+      return ctx.response
+        .status(403)
+        .send(await ctx.view.render('pages/errors/forbidden', { reason: 'csrf' }))
     }
 
     /**

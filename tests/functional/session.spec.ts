@@ -43,7 +43,9 @@ test.group('Console session', (group) => {
       .post('/auth/login')
       .redirects(0)
       .form({ email: owner.email, password: USER_PASSWORD })
-    browser.assertStatus(302)
+    browser.assertStatus(403)
+    assert.include(browser.text(), 'This form has expired')
+    assert.notProperty(browser.session(), 'auth_web')
   })
 
   test('a user of several organizations chooses one, and can switch', async ({
