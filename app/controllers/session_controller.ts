@@ -54,14 +54,17 @@ export default class SessionController extends BaseController {
     const tenant = await TenantService.resolve(user, chosen.organizationId)
     ctx.session.put('organization_id', tenant.organization.id)
 
+    const audit = {
+      action: 'auth.organization_switched',
+      organizationId: tenant.organization.id,
+      subject: { type: 'organization', id: tenant.organization.id },
+      message: `Now working in ${tenant.organization.name}`,
+    }
     // The console's switcher and chooser post a form: answer like a page.
     if (!ctx.request.is(['json'])) {
-      ctx.session.flash('success', `Now working in ${tenant.organization.name}`)
-      return ctx.response.redirect().toRoute('dashboard')
+      return this.redirectWithLog(ctx, { ...audit, route: 'dashboard' })
     }
-    return this.success(ctx, presentMembership(tenant), {
-      message: `Now working in ${tenant.organization.name}`,
-    })
+    return this.successWithLog(ctx, { ...audit, data: presentMembership(tenant) })
   }
 
   /**

@@ -914,6 +914,12 @@ test.group('Console account: profile', (group) => {
         .form({ form: 'password', ...fields })
       response.assertStatus(302)
       response.assertHasValidationError(field)
+      // The form's old input comes back, its secrets never do.
+      const flashed = response.flashMessages()
+      assert.equal(flashed.form, 'password')
+      for (const secret of ['current_password', 'password', 'password_confirmation']) {
+        assert.notProperty(flashed, secret)
+      }
     }
     await owner.refresh()
     assert.isTrue(await hash.verify(owner.password, USER_PASSWORD))

@@ -77,6 +77,21 @@ test.group('Console session', (group) => {
       .json({ organization: second.slug })
     switched.assertStatus(200)
     assert.equal(switched.body().data.role.slug, 'viewer')
+    const entry = await findAuditOrFail('action', 'auth.organization_switched')
+    assert.equal(entry.organizationId, second.id)
+    assert.equal(entry.actorUserId, owner.id)
+
+    // The console's switcher posts a form: redirected to the dashboard with a flash.
+    const form = await client
+      .post('/auth/organization')
+      .loginAs(owner)
+      .withCsrfToken()
+      .redirects(0)
+      .form({ organization: first.slug })
+    form.assertStatus(302)
+    form.assertHeader('location', '/')
+    form.assertFlashMessage('success', `Now working in ${first.name}`)
+    form.assertSession('organization_id', first.id)
 
     const session = await client
       .get('/auth/session')
