@@ -7,7 +7,7 @@ import Role from '#models/role'
 import type Organization from '#models/organization'
 import AuditService from '#services/audit_service'
 import { TenantContext } from '#support/tenant_context'
-import { USER_PASSWORD } from '#database/factories/user_factory'
+import { UserFactory, USER_PASSWORD } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
 
@@ -64,6 +64,7 @@ test.group('Console pages', (group) => {
       .post('/login')
       .withCsrfToken()
       .redirects(0)
+      .header('referer', '/login')
       .form({ email: owner.email, password: 'wrong-password-1' })
     response.assertStatus(302)
     response.assertHeader('location', '/login')
@@ -85,6 +86,23 @@ test.group('Console pages', (group) => {
     response.assertHeader('location', '/')
     assert.equal(response.session().organization_id, organization.id)
     assert.equal((await findAuditOrFail('action', 'auth.login')).organizationId, organization.id)
+  })
+
+  test('a super-admin without an organization starts on the platform pages', async ({
+    client,
+  }) => {
+    const operator = await UserFactory.apply('superAdmin').create()
+    const response = await client
+      .post('/login')
+      .withCsrfToken()
+      .redirects(0)
+      .form({ email: operator.email, password: USER_PASSWORD })
+    response.assertStatus(302)
+    response.assertHeader('location', '/admin/organizations')
+
+    const chooser = await client.get('/organizations/choose').loginAs(operator)
+    chooser.assertStatus(200)
+    chooser.assertTextIncludes('Go to platform administration')
   })
 
   test("the dashboard shows the current organization's figures only", async ({

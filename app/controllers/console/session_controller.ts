@@ -1,6 +1,4 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import ApiException from '#exceptions/api_exception'
-import { describeError } from '#exceptions/handler'
 import AuditService from '#services/audit_service'
 import AuthService from '#services/auth_service'
 import SessionTrackingService from '#services/session_tracking_service'
@@ -20,22 +18,9 @@ export default class SessionController {
   /** Signs in; back to the form with the reason when refused. */
   async store(ctx: HttpContext) {
     const payload = await ctx.request.validateUsing(sessionLoginValidator)
-    let session
-    try {
-      session = await AuthService.startSession(payload, ctx.request.ip())
-    } catch (error) {
-      const refused =
-        error instanceof ApiException ||
-        (error as { code?: string })?.code === 'E_TOO_MANY_REQUESTS'
-      if (!refused) throw error
-      const { message } = describeError(error, ctx)
-      if (error instanceof ApiException) await AuditService.recordRefusal(ctx, error)
-      ctx.session.flashOnly(['email'])
-      ctx.session.flash('error', message)
-      return ctx.response.redirect().toRoute('login')
-    }
-
-    const { user, tenant } = session
+    // Refusals (wrong password, too many attempts…) go back to the form with
+    // the reason and are audited by the exception handler.
+    const { user, tenant, candidates } = await AuthService.startSession(payload, ctx.request.ip())
     // Regenerates the session id (no fixation) and stores the user.
     await ctx.auth.use('web').login(user, payload.remember === true)
     await SessionTrackingService.start(ctx, user)
@@ -51,7 +36,12 @@ export default class SessionController {
         changes: { email: payload.email, via: 'console', remember: payload.remember === true },
       })
     )
-    return ctx.response.redirect().toRoute(tenant ? 'dashboard' : 'organizations.choose')
+    if (tenant) return ctx.response.redirect().toRoute('dashboard')
+    // A platform operator who belongs to no organization starts on the platform pages.
+    const operator = user.isSuperAdmin && candidates.length === 0
+    return ctx.response
+      .redirect()
+      .toRoute(operator ? 'platform.organizations.index' : 'organizations.choose')
   }
 
   /** Signs out and forgets the chosen organization. */
