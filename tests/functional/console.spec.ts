@@ -88,9 +88,7 @@ test.group('Console pages', (group) => {
     assert.equal((await findAuditOrFail('action', 'auth.login')).organizationId, organization.id)
   })
 
-  test('a super-admin without an organization starts on the platform pages', async ({
-    client,
-  }) => {
+  test('a super-admin without an organization starts on the platform pages', async ({ client }) => {
     const operator = await UserFactory.apply('superAdmin').create()
     const response = await client
       .post('/login')
