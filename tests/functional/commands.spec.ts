@@ -461,6 +461,9 @@ test.group('Seeder: main', (group) => {
       users: await count('users'),
       organizations: await count('organizations'),
       memberships: await count('memberships'),
+      roles: await count('roles'),
+      invitations: await count('invitations'),
+      audit: await count('audit_logs'),
     })
 
     await new MainSeeder(db.connection()).run()
@@ -471,9 +474,25 @@ test.group('Seeder: main', (group) => {
     const organization = await Organization.findByOrFail('slug', DEMO.organization.slug)
     assert.equal(organization.name, 'Demo Company')
     const owner = await User.verifyCredentials(DEMO.owner.email, DEMO.owner.password)
-    const [membership] = await membershipsOf(organization)
-    assert.equal(membership.userId, owner.id)
-    assert.equal(membership.role.slug, 'owner')
+    const membership = (await membershipsOf(organization)).find((row) => row.userId === owner.id)
+    assert.equal(membership?.role.slug, 'owner')
+
+    // The team: one member per built-in role, a custom role, an invitation, a week of history.
+    const viewer = await User.verifyCredentials(DEMO.viewer.email, DEMO.viewer.password)
+    const team = await membershipsOf(organization)
+    assert.sameMembers(
+      team.map((member) => member.role.slug),
+      ['owner', 'admin', 'agent', 'agent', 'viewer']
+    )
+    assert.equal(team.find((member) => member.userId === viewer.id)?.role.slug, 'viewer')
+    const [custom] = await db.from('roles').where('organization_id', organization.id)
+    assert.equal(custom.name, 'Support lead')
+    const [invitation] = await db.from('invitations').where('organization_id', organization.id)
+    assert.equal(invitation.email, 'new.hire@demo.parley.test')
+    const history = await auditQuery().where('organization_id', organization.id)
+    assert.isAtLeast(history.length, 8)
+    const days = new Set(history.map((row) => row.createdAt.toISODate()))
+    assert.isAtLeast(days.size, 5)
 
     const admin = await User.verifyCredentials(DEMO.superAdmin.email, DEMO.superAdmin.password)
     assert.isTrue(isSuperAdmin(admin))
