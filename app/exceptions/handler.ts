@@ -114,13 +114,6 @@ export function describeError(error: any, ctx: HttpContext): DescribedError {
 }
 
 /**
- * 403 refusals about what a form asked for (permissions the actor lacks,
- * changes to a built-in role), not about access itself: the console sends
- * them back to the form with the reason instead of the 403 page.
- */
-const REFUSED_INPUT = new Set(['PRIVILEGE_ESCALATION', 'SYSTEM_ROLE_READ_ONLY'])
-
-/**
  * Form fields never echoed back into the session's old input.
  */
 const SECRET_INPUTS = [
@@ -200,8 +193,10 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     const refused = error as { code?: string }
     const isRefusal = error instanceof ApiException || refused?.code === 'E_TOO_MANY_REQUESTS'
     if (isRefusal && ctx.request.method() !== 'GET' && 'session' in ctx && ctx.session) {
-      const { status, code, message } = describeError(error, ctx)
-      if (status !== 404 && (status !== 403 || REFUSED_INPUT.has(code))) {
+      // Bouncer denials (no access to the action at all) get the 403 page
+      // below; a service's 403 is about what this form asked for.
+      const { status, message } = describeError(error, ctx)
+      if (status !== 404) {
         ctx.session.flashExcept(SECRET_INPUTS)
         ctx.session.flash('error', message)
         return ctx.response.redirect().withQs().back()

@@ -245,7 +245,7 @@ test.group('Console members: list and invite', (group) => {
     assert.include(page.text(), 'value="not-an-email"')
   })
 
-  test('a role the actor cannot grant is refused with a 403 page', async ({ client, assert }) => {
+  test('a role the actor cannot grant is refused back on the form', async ({ client, assert }) => {
     const { organization, owner } = await createOrganization()
     const admin = await addMember(organization, 'admin')
     const { id: ownerRoleId } = await systemRole('owner')
@@ -269,8 +269,14 @@ test.group('Console members: list and invite', (group) => {
       .redirects(0)
       .loginAs(admin)
       .withSession({ organization_id: organization.id })
+      .header('referer', '/members')
       .form({ email: 'boss@example.com', role_id: ownerRoleId })
-    response.assertStatus(403)
+    response.assertStatus(302)
+    response.assertHeader('location', '/members')
+    response.assertFlashMessage(
+      'error',
+      'You cannot grant a role with permissions you do not have (organization.delete, billing.manage).'
+    )
     assert.lengthOf(await db.from('invitations'), 0)
   })
 
