@@ -1,9 +1,11 @@
 /**
  * `npm test`: the whole suite against PostgreSQL and Redis (started when
+ * needed), browser tests on Debian's chromium included (installed when
  * needed), then the functional suite once more on SQLite. Arguments are
  * passed to `node ace test` (`npm test -- unit --files=x`); with arguments
  * only that one run happens. Ends with `tests: N passed, M failed`.
  */
+import { ensureChromium } from './lib/chromium.mjs'
 import { ensureEnvFile, loadEnv } from './lib/env.mjs'
 import { log, main } from './lib/log.mjs'
 import { describeExit, runTee } from './lib/process.mjs'
@@ -12,6 +14,12 @@ import { ensureBackingServices } from './lib/services.mjs'
 // Japa's summary line, e.g. `Tests  3 failed, 9 passed, 1 skipped (13)`.
 const SUMMARY = /^\s*Tests\s+(.*)\((\d+)\)\s*$/
 const count = (text, word) => Number(text.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0)
+
+// Suites are the positional arguments of `ace test`; none means all of them.
+const runsBrowserSuite = (args) => {
+  const suites = args.filter((arg) => !arg.startsWith('-'))
+  return suites.length === 0 || suites.includes('browser')
+}
 
 async function runSuite(label, args, extraEnv) {
   log(`running ${label}: node ace test ${args.join(' ')}`.trimEnd())
@@ -39,10 +47,12 @@ async function runSuite(label, args, extraEnv) {
 
 main(async () => {
   ensureEnvFile()
-  await ensureBackingServices(loadEnv('test'))
+  const env = loadEnv('test')
+  await ensureBackingServices(env)
 
   const args = process.argv.slice(2)
-  const results = [await runSuite('the test suite', args, {})]
+  const browserEnv = runsBrowserSuite(args) ? { CHROMIUM_PATH: await ensureChromium(env) } : {}
+  const results = [await runSuite('the test suite', args, browserEnv)]
   if (args.length === 0) {
     results.push(
       await runSuite('the functional suite on SQLite', ['functional'], { DB_CONNECTION: 'sqlite' })

@@ -8,12 +8,41 @@ import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import { sessionApiClient } from '@adonisjs/session/plugins/api_client'
 import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
 import { authApiClient } from '@adonisjs/auth/plugins/api_client'
+import { sessionBrowserClient } from '@adonisjs/session/plugins/browser_client'
+import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
+import { browserClient, decoratorsCollection } from '@japa/browser-client'
+import { chromium } from 'playwright-core'
 import testUtils from '@adonisjs/core/services/test_utils'
 import env from '#start/env'
+import { consoleErrors } from '#tests/browser/plugins/console_errors'
+
+/**
+ * Debian's chromium (scripts/test.mjs installs it), never a browser
+ * downloaded by Playwright; CHROMIUM_PATH points at another one.
+ */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+const launchChromium = () =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  })
+
+// A page that never shows what a test waits for fails the test in seconds, not at its timeout.
+decoratorsCollection.register({ context: (context) => context.setDefaultTimeout(10_000) })
 
 /**
  * Plugins: assertions, the HTTP client, the AdonisJS integration (route
- * helpers) and the session, CSRF and login helpers of the api client.
+ * helpers) and the session, CSRF and login helpers of the api client; the
+ * browser (launched for the browser suite only) with its session and login
+ * helpers, and the console-error check of every browser test.
  */
 export const plugins: Config['plugins'] = [
   assert(),
@@ -22,6 +51,10 @@ export const plugins: Config['plugins'] = [
   sessionApiClient(app),
   shieldApiClient(),
   authApiClient(app),
+  browserClient({ runInSuites: ['browser'], launcher: launchChromium }),
+  sessionBrowserClient(app),
+  authBrowserClient(app),
+  consoleErrors(['browser']),
 ]
 
 /**
