@@ -19,6 +19,21 @@ const TOUCH_EVERY_SECONDS = 60
 const TABLE = 'user_sessions'
 const REMEMBER_TABLE = 'remember_me_tokens'
 
+/**
+ * Timestamps written through the query builder in the format the model
+ * reads back on every dialect (SQLite would store a Date as a number).
+ */
+function timestamp(date: DateTime = DateTime.utc()) {
+  return date.toFormat(db.connection().dialect.dateTimeFormat)
+}
+
+function readTimestamp(value: Date | string | number) {
+  if (value instanceof Date) return DateTime.fromJSDate(value)
+  if (typeof value === 'number') return DateTime.fromMillis(value)
+  const parsed = DateTime.fromSQL(value, { zone: 'utc' })
+  return parsed.isValid ? parsed : DateTime.fromISO(value, { zone: 'utc' })
+}
+
 function hashSessionId(sessionId: string) {
   return createHash('sha256').update(sessionId).digest('hex')
 }
@@ -47,8 +62,8 @@ export default class SessionTrackingService {
         remember_me_token_id: user.issuedRememberMeTokenId ?? null,
         ip: ctx.request.ip(),
         user_agent: userAgent,
-        created_at: now.toJSDate(),
-        last_seen_at: now.toJSDate(),
+        created_at: timestamp(now),
+        last_seen_at: timestamp(now),
       })
     // Two first requests of one session may race to record it.
     query.knexQuery.onConflict('session_hash').ignore()
@@ -79,9 +94,9 @@ export default class SessionTrackingService {
     }
 
     if (row.revoked_at || Number(row.user_id) !== Number(user.id)) return this.signOut(ctx)
-    const lastSeen = DateTime.fromJSDate(new Date(row.last_seen_at))
+    const lastSeen = readTimestamp(row.last_seen_at)
     if (lastSeen.diffNow('seconds').seconds < -TOUCH_EVERY_SECONDS) {
-      await db.from(TABLE).where('id', row.id).update({ last_seen_at: new Date() })
+      await db.from(TABLE).where('id', row.id).update({ last_seen_at: timestamp() })
     }
     return true
   }
@@ -94,7 +109,7 @@ export default class SessionTrackingService {
       .from(TABLE)
       .where('session_hash', hashSessionId(ctx.session.sessionId))
       .whereNull('revoked_at')
-      .update({ revoked_at: new Date() })
+      .update({ revoked_at: timestamp() })
     ctx.session.forget(TRACKED)
   }
 
@@ -105,7 +120,7 @@ export default class SessionTrackingService {
    */
   static async list(user: User, currentSessionId: string) {
     const idleSeconds = string.seconds.parse(config.get<string | number>('session.age', '2h'))
-    const activeSince = DateTime.utc().minus({ seconds: idleSeconds }).toJSDate()
+    const activeSince = timestamp(DateTime.utc().minus({ seconds: idleSeconds }))
     const currentHash = hashSessionId(currentSessionId)
     const sessions = await UserSession.query()
       .where('user_id', user.id)
@@ -181,7 +196,7 @@ export default class SessionTrackingService {
       .whereNull('revoked_at')
       .if(only, (query) => query.where('id', only!.id))
       .if(except, (query) => query.whereNot('id', except!.id))
-      .update({ revoked_at: new Date() })
+      .update({ revoked_at: timestamp() })
 
     const tokens = client.from(REMEMBER_TABLE).where('tokenable_id', userId)
     if (only) {
@@ -207,7 +222,7 @@ export default class SessionTrackingService {
       .where('user_id', user.id)
       .where('remember_me_token_id', replaced.identifier)
       .whereNull('revoked_at')
-      .update({ revoked_at: new Date() })
+      .update({ revoked_at: timestamp() })
   }
 
   /** Signs the session out (and deletes its remember-me token). */
