@@ -359,15 +359,17 @@ test.group('Console: audit log', (group) => {
     // More than one chunk (1,000), all with one created_at: the keyset
     // cursor must fall back on the id.
     const stamp = DateTime.utc().toFormat(db.connection().dialect.dateTimeFormat)
-    await db.table('audit_logs').multiInsert(
-      Array.from({ length: 1203 }, (_, index) => ({
-        organization_id: organization.id,
-        action: 'bulk.event',
-        status: 'success',
-        request_id: `bulk-${index}`,
-        created_at: stamp,
-      }))
-    )
+    const seeded = Array.from({ length: 1203 }, (_, index) => ({
+      organization_id: organization.id,
+      action: 'bulk.event',
+      status: 'success',
+      request_id: `bulk-${index}`,
+      created_at: stamp,
+    }))
+    // SQLite takes at most 500 rows per multi-row insert.
+    for (let start = 0; start < seeded.length; start += 400) {
+      await db.table('audit_logs').multiInsert(seeded.slice(start, start + 400))
+    }
     const response = await page(client, owner, organization, '/audit-logs/export?action=bulk.event')
     response.assertStatus(200)
     const [header, ...rows] = parseCsv(response.text())
