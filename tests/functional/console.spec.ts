@@ -139,6 +139,13 @@ test.group('Console pages', (group) => {
     assert.include(html, '/vendor/chart.umd.min.js')
     assert.include(html, 'Mine')
     assert.notInclude(html, 'Other')
+    // The owner's sidebar links every organization area, and no platform page.
+    const sidebar = html.slice(html.indexOf('id="sidebar-menu"'), html.indexOf('</aside>'))
+    for (const path of ['/members', '/roles', '/tokens', '/audit-logs', '/settings']) {
+      assert.include(sidebar, `href="${path}"`)
+    }
+    assert.notInclude(sidebar, '/admin/')
+    assert.notInclude(sidebar, '@!')
   })
 
   test('an agent sees no member or audit figures', async ({ client, assert }) => {
@@ -151,6 +158,13 @@ test.group('Console pages', (group) => {
     response.assertStatus(200)
     assert.isNull(stat(response.text(), 'stat-members'))
     assert.isNull(stat(response.text(), 'stat-audit-today'))
+    // The sidebar offers only what an agent's role allows.
+    const html = response.text()
+    const sidebar = html.slice(html.indexOf('id="sidebar-menu"'), html.indexOf('</aside>'))
+    assert.include(sidebar, 'href="/tokens"')
+    for (const path of ['/members', '/roles', '/audit-logs']) {
+      assert.notInclude(sidebar, `href="${path}"`)
+    }
   })
 
   test('a form post without a CSRF token does not sign in', async ({ client }) => {
