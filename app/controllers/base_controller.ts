@@ -105,31 +105,35 @@ export default abstract class BaseController {
     message = 'OK'
   ) {
     // Lucid's paginators also have a `rows` property: tell them apart by `all()`.
-    const page = !('all' in source)
-      ? {
-          rows: source.rows,
-          page: source.page,
+    const lucid = 'all' in source
+    const rows = lucid ? source.all() : source.rows
+    const meta = lucid
+      ? this.pageMeta(source)
+      : this.pageMeta({
+          currentPage: source.page,
           perPage: source.perPage,
           total: source.total,
-          lastPage: Math.max(1, Math.ceil(source.total / source.perPage)),
-        }
-      : {
-          rows: source.all(),
-          page: source.currentPage,
-          perPage: source.perPage,
-          total: source.total,
-          lastPage: Math.max(1, source.lastPage),
-        }
+          lastPage: Math.ceil(source.total / source.perPage),
+        })
+    return this.success(ctx, rows.map(present), { message, meta })
+  }
 
-    return this.success(ctx, page.rows.map(present), {
-      message,
-      meta: {
-        page: page.page,
-        per_page: page.perPage,
-        total: page.total,
-        last_page: page.lastPage,
-      },
-    })
+  /**
+   * `{ page, per_page, total, last_page }` of a Lucid paginator: the API's
+   * `meta` and what the console's pagination component reads.
+   */
+  protected pageMeta(paginator: {
+    currentPage: number
+    perPage: number
+    total: number
+    lastPage: number
+  }) {
+    return {
+      page: paginator.currentPage,
+      per_page: paginator.perPage,
+      total: paginator.total,
+      last_page: Math.max(1, paginator.lastPage),
+    }
   }
 
   /**

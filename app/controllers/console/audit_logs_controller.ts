@@ -9,18 +9,6 @@ import AuditLogService, {
 } from '#services/audit_log_service'
 import { listAuditLogsValidator } from '#validators/audit_log'
 
-type Paginator = { currentPage: number; perPage: number; total: number; lastPage: number }
-
-/** The pagination component's `meta`, from a Lucid paginator. */
-export function pageMeta(paginator: Paginator) {
-  return {
-    page: paginator.currentPage,
-    per_page: paginator.perPage,
-    total: paginator.total,
-    last_page: Math.max(1, paginator.lastPage),
-  }
-}
-
 /**
  * Validated audit filters as query-string values again, for the filter
  * form, pagination links and the export link (dates as the form sent them).
@@ -82,7 +70,7 @@ export default class AuditLogsController extends BaseController {
     const entries = await AuditLogService.query(filters).paginate(page, perPage)
     return ctx.view.render('pages/audit_logs/index', {
       entries: entries.all(),
-      meta: pageMeta(entries),
+      meta: this.pageMeta(entries),
       actors: await AuditLogService.actors(entries.all()),
       options: await AuditLogService.filterOptions(),
       filters: filterQuery(filters),

@@ -20,12 +20,7 @@ export default class InvitationsController extends BaseController {
       .paginate(page, perPage)
     return ctx.view.render('pages/invitations/index', {
       invitations: invitations.all(),
-      meta: {
-        page: invitations.currentPage,
-        per_page: invitations.perPage,
-        total: invitations.total,
-        last_page: Math.max(1, invitations.lastPage),
-      },
+      meta: this.pageMeta(invitations),
     })
   }
 

@@ -36,12 +36,7 @@ export default class MembersController extends BaseController {
       : []
     return ctx.view.render('pages/members/index', {
       members: members.all(),
-      meta: {
-        page: members.currentPage,
-        per_page: members.perPage,
-        total: members.total,
-        last_page: Math.max(1, members.lastPage),
-      },
+      meta: this.pageMeta(members),
       filters: { q: filters.q ?? '', role_id: filters.role_id ?? '', status: filters.status ?? '' },
       filtered: Boolean(filters.q || filters.role_id || filters.status),
       invitations: invitations.all(),

@@ -41,12 +41,7 @@ export default class ProfileController extends BaseController {
       user,
       sessions,
       tokens: tokens.all(),
-      tokensMeta: {
-        page: tokens.currentPage,
-        per_page: tokens.perPage,
-        total: tokens.total,
-        last_page: Math.max(1, tokens.lastPage),
-      },
+      tokensMeta: this.pageMeta(tokens),
       tokensPage: hasTokensPage(),
     })
   }

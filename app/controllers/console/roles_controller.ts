@@ -24,12 +24,7 @@ export default class RolesController extends BaseController {
     return ctx.view.render('pages/roles/index', {
       roles: roles.all(),
       memberCounts: await RoleService.memberCounts(),
-      meta: {
-        page: roles.currentPage,
-        per_page: roles.perPage,
-        total: roles.total,
-        last_page: Math.max(1, roles.lastPage),
-      },
+      meta: this.pageMeta(roles),
     })
   }
 

@@ -38,12 +38,7 @@ export default class TokensController extends BaseController {
     return ctx.view.render('pages/tokens/index', {
       tokens: tokens.all(),
       everyone,
-      meta: {
-        page: tokens.currentPage,
-        per_page: tokens.perPage,
-        total: tokens.total,
-        last_page: Math.max(1, tokens.lastPage),
-      },
+      meta: this.pageMeta(tokens),
       catalogue: RoleService.catalogue()
         .map(({ area, permissions }) => ({
           area,

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { DateTime } from 'luxon'
 import BaseController from '#controllers/base_controller'
-import { filterQuery, pageMeta, sendAuditCsv } from '#controllers/console/audit_logs_controller'
+import { filterQuery, sendAuditCsv } from '#controllers/console/audit_logs_controller'
 import PlatformPolicy from '#policies/platform_policy'
 import AuditLogService, { AUDIT_EXPORT_LIMIT } from '#services/audit_log_service'
 import OrganizationService from '#services/organization_service'
@@ -23,7 +23,7 @@ export default class PlatformAuditLogsController extends BaseController {
     const entries = await AuditLogService.query(filters).paginate(page, perPage)
     return ctx.view.render('pages/platform/audit_logs', {
       entries: entries.all(),
-      meta: pageMeta(entries),
+      meta: this.pageMeta(entries),
       actors: await AuditLogService.actors(entries.all()),
       organizationsById: await AuditLogService.organizations(entries.all()),
       options: await AuditLogService.filterOptions({

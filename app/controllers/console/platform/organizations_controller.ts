@@ -1,6 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
-import { pageMeta } from '#controllers/console/audit_logs_controller'
 import Organization from '#models/organization'
 import PlatformPolicy from '#policies/platform_policy'
 import OrganizationService from '#services/organization_service'
@@ -21,7 +20,7 @@ export default class PlatformOrganizationsController extends BaseController {
     const organizations = await OrganizationService.platformList(filters).paginate(page, perPage)
     return ctx.view.render('pages/platform/organizations', {
       organizationRows: organizations.all(),
-      meta: pageMeta(organizations),
+      meta: this.pageMeta(organizations),
       filters,
     })
   }

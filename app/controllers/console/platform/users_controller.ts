@@ -1,6 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
-import { pageMeta } from '#controllers/console/audit_logs_controller'
 import PlatformPolicy from '#policies/platform_policy'
 import PlatformUserService from '#services/platform_user_service'
 import { listUsersValidator, updatePlatformUserValidator } from '#validators/admin'
@@ -17,7 +16,7 @@ export default class PlatformUsersController extends BaseController {
     const users = await PlatformUserService.list(filters).paginate(page, perPage)
     return ctx.view.render('pages/platform/users', {
       users: users.all(),
-      meta: pageMeta(users),
+      meta: this.pageMeta(users),
       filters: {
         ...filters,
         super_admin: filters.super_admin === undefined ? undefined : Number(filters.super_admin),
