@@ -61,3 +61,15 @@ export const verificationMailThrottle = limiter.define('verificationMail', (ctx)
     .every('15 minutes')
     .usingKey(`verification-mail:user:${ctx.auth.user?.id ?? ctx.request.ip()}`)
 )
+
+/**
+ * Changes that check the current password (profile email and password): a
+ * stolen session must not become a way to guess the password.
+ */
+export const currentPasswordThrottle = limiter.define('currentPassword', (ctx) =>
+  limiter
+    .allowRequests(10)
+    .every('15 minutes')
+    .blockFor('15 minutes')
+    .usingKey(`current-password:user:${ctx.auth.user?.id ?? ctx.request.ip()}`)
+)

@@ -5,6 +5,7 @@ import router from '@adonisjs/core/services/router'
 import { web } from '#start/kernel'
 import { ID, guestPage, organizationPage } from '#start/routes/console'
 import {
+  currentPasswordThrottle,
   mailedTokenThrottle,
   passwordForgotPerEmailThrottle,
   passwordForgotThrottle,
@@ -45,10 +46,14 @@ router
       .group(() => {
         router.get('profile', [ProfileController, 'show']).as('profile.show')
         router.put('profile', [ProfileController, 'update']).as('profile.update')
-        router.put('profile/email', [ProfileController, 'updateEmail']).as('profile.email.update')
+        router
+          .put('profile/email', [ProfileController, 'updateEmail'])
+          .as('profile.email.update')
+          .use(currentPasswordThrottle)
         router
           .put('profile/password', [ProfileController, 'updatePassword'])
           .as('profile.password.update')
+          .use(currentPasswordThrottle)
         router
           .post('profile/email/verification', [EmailVerificationController, 'send'])
           .as('profile.verification.send')

@@ -782,6 +782,39 @@ test.group('Console account: profile', (group) => {
     assert.notInclude(await auditJson(), USER_PASSWORD)
   })
 
+  test('guessing the current password through the profile is throttled', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const attempt = () =>
+      client
+        .put('/profile/password')
+        .loginAs(owner)
+        .withSession({ organization_id: organization.id })
+        .withCsrfToken()
+        .redirects(0)
+        .header('referer', '/profile')
+        .form({
+          form: 'password',
+          current_password: 'a-guess-at-it-1',
+          password: 'brand-new-secret-42',
+          password_confirmation: 'brand-new-secret-42',
+        })
+    for (let index = 0; index < 10; index++) {
+      ;(await attempt()).assertValidationError(
+        'current_password',
+        'The current password is incorrect'
+      )
+    }
+    const blocked = await attempt()
+    blocked.assertStatus(302)
+    blocked.assertHeader('location', '/profile')
+    assert.match(blocked.flashMessages().error, /^Too many requests: retry in \d+ seconds\.$/)
+    await owner.refresh()
+    assert.isTrue(await hash.verify(owner.password, USER_PASSWORD))
+  })
+
   test('a wrong current password is an inline error on the email form; nothing changes', async ({
     client,
     assert,
