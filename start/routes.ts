@@ -35,6 +35,7 @@ const AdminOrganizationsController = () =>
 const PermissionsController = () => import('#controllers/api/v1/permissions_controller')
 const RolesController = () => import('#controllers/api/v1/roles_controller')
 const TokensController = () => import('#controllers/api/v1/tokens_controller')
+const ChatbotsController = () => import('#controllers/api/v1/chatbots_controller')
 
 /*
 | Console pages (session, CSRF; guests are sent to /login)
@@ -168,6 +169,20 @@ router
         router.patch('roles/:id', [RolesController, 'update']).as('roles.update')
         router.delete('roles/:id', [RolesController, 'destroy']).as('roles.destroy')
         router.delete('tokens/:id', [TokensController, 'destroy']).as('tokens.destroy')
+      })
+      .where('id', ID)
+
+    // Chatbots
+    router.get('chatbots', [ChatbotsController, 'index']).as('chatbots.index')
+    router.post('chatbots', [ChatbotsController, 'store']).as('chatbots.store')
+    router
+      .group(() => {
+        router.get('chatbots/:id', [ChatbotsController, 'show']).as('chatbots.show')
+        router.patch('chatbots/:id', [ChatbotsController, 'update']).as('chatbots.update')
+        router.delete('chatbots/:id', [ChatbotsController, 'destroy']).as('chatbots.destroy')
+        router
+          .post('chatbots/:id/duplicate', [ChatbotsController, 'duplicate'])
+          .as('chatbots.duplicate')
       })
       .where('id', ID)
   })

@@ -4,6 +4,7 @@ import mail from '@adonisjs/mail/services/main'
 import router from '@adonisjs/core/services/router'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Role from '#models/role'
+import Chatbot from '#models/chatbot'
 import User from '#models/user'
 import type Organization from '#models/organization'
 import InvitationService from '#services/invitation_service'
@@ -36,6 +37,7 @@ type World = {
   invitationA: number
   tokenA: number
   auditA: number
+  chatbotA: number
 }
 
 /**
@@ -58,6 +60,7 @@ async function snapshotA(world: World) {
       .select('id', 'name', 'abilities', 'expires_at')
       .where('organization_id', orgId)
       .orderBy('id'),
+    db.from('chatbots').where('organization_id', orgId).orderBy('id'),
   ])
   return JSON.stringify(rows)
 }
@@ -113,6 +116,17 @@ const CASES: Record<
   'GET /api/v1/tokens': (w) => ({ url: '/api/v1/tokens', foreignIds: [w.tokenA] }),
   'POST /api/v1/tokens': () => ({ url: '/api/v1/tokens', body: { name: 'B token' } }),
   'DELETE /api/v1/tokens/:id': (w) => ({ url: `/api/v1/tokens/${w.tokenA}` }),
+  'GET /api/v1/chatbots': (w) => ({ url: '/api/v1/chatbots', foreignIds: [w.chatbotA] }),
+  'POST /api/v1/chatbots': () => ({ url: '/api/v1/chatbots', body: { name: 'B bot' } }),
+  'GET /api/v1/chatbots/:id': (w) => ({ url: `/api/v1/chatbots/${w.chatbotA}` }),
+  'PATCH /api/v1/chatbots/:id': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}`,
+    body: { name: 'Stolen bot', status: 'paused' },
+  }),
+  'DELETE /api/v1/chatbots/:id': (w) => ({ url: `/api/v1/chatbots/${w.chatbotA}` }),
+  'POST /api/v1/chatbots/:id/duplicate': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/duplicate`,
+  }),
 }
 
 function apiV1Routes() {
@@ -153,6 +167,17 @@ async function buildWorld(): Promise<World> {
     requestId: 'alpha-audit-0001',
   })
   const audit = await db.from('audit_logs').where('request_id', 'alpha-audit-0001').firstOrFail()
+  const chatbot = await TenantContext.run(orgA.id, () =>
+    Chatbot.create({
+      name: 'Alpha bot',
+      status: 'active' as Chatbot['status'],
+      providerType: 'builtin' as Chatbot['providerType'],
+      providerSettings: {},
+      temperature: 0.3,
+      maxReplyTokens: 512,
+      allowedOrigins: [],
+    })
+  )
   return {
     orgA,
     orgB,
@@ -162,6 +187,7 @@ async function buildWorld(): Promise<World> {
     invitationA: invitation.id,
     tokenA: Number(token.identifier),
     auditA: audit.id,
+    chatbotA: chatbot.id,
   }
 }
 
@@ -223,11 +249,14 @@ test.group('Authorization matrix: object level (BOLA)', (group) => {
 
 /**
  * Function level: who may call what. `allowed` means "not refused for lack
- * of permission" (the call may still fail validation).
+ * of permission" (the call may still fail validation, or answer 404 for
+ * the unknown `url` an `:id` route is called with: permission is checked
+ * first).
  */
 const FUNCTION_LEVEL: {
   who: 'viewer' | 'agent' | 'admin' | 'owner' | 'narrow-token'
   route: string
+  url?: string
   body?: object
   allowed: boolean
 }[] = [
@@ -271,7 +300,39 @@ const FUNCTION_LEVEL: {
   { who: 'narrow-token', route: 'POST /api/v1/users', body: {}, allowed: false },
   { who: 'narrow-token', route: 'GET /api/v1/audit-logs', allowed: false },
   { who: 'owner', route: 'GET /api/v1/admin/organizations', allowed: false },
+  ...chatbotRows(),
 ]
+
+/**
+ * Chatbots: every member with `chatbots.view` reads them, `chatbots.manage`
+ * (owner, admin) changes them.
+ */
+function chatbotRows() {
+  const unknown = '/api/v1/chatbots/999999999'
+  const reads = [
+    { route: 'GET /api/v1/chatbots' },
+    { route: 'GET /api/v1/chatbots/:id', url: unknown },
+  ]
+  const writes = [
+    { route: 'POST /api/v1/chatbots', body: {} },
+    { route: 'PATCH /api/v1/chatbots/:id', url: unknown, body: { name: 'Renamed bot' } },
+    { route: 'DELETE /api/v1/chatbots/:id', url: unknown },
+    { route: 'POST /api/v1/chatbots/:id/duplicate', url: `${unknown}/duplicate` },
+  ]
+  return [
+    ...reads.flatMap((row) => [
+      { who: 'viewer' as const, ...row, allowed: true },
+      { who: 'agent' as const, ...row, allowed: true },
+      { who: 'narrow-token' as const, ...row, allowed: false },
+    ]),
+    ...writes.flatMap((row) => [
+      { who: 'viewer' as const, ...row, allowed: false },
+      { who: 'agent' as const, ...row, allowed: false },
+      { who: 'admin' as const, ...row, allowed: true },
+      { who: 'owner' as const, ...row, allowed: true },
+    ]),
+  ]
+}
 
 test.group('Authorization matrix: function level', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -280,7 +341,7 @@ test.group('Authorization matrix: function level', (group) => {
     return () => mail.restore()
   })
 
-  for (const { who, route, body, allowed } of FUNCTION_LEVEL) {
+  for (const { who, route, url: urlOverride, body, allowed } of FUNCTION_LEVEL) {
     test(`${who} ${allowed ? 'may' : 'may not'} ${route}`, async ({ client, assert }) => {
       const { organization, owner } = await createOrganization()
       const token =
@@ -289,7 +350,8 @@ test.group('Authorization matrix: function level', (group) => {
           : who === 'narrow-token'
             ? await tokenFor(owner, organization, { abilities: ['members.view'] })
             : await tokenFor(await addMember(organization, who), organization)
-      const [method, url] = route.split(' ')
+      const [method, pattern] = route.split(' ')
+      const url = urlOverride ?? pattern
 
       const request = client.request(url, method as any).bearerToken(token)
       const response = await (body ? request.json(body) : request)

@@ -1,0 +1,55 @@
+import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
+import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import { TenantScoped } from '#models/mixins/tenant_scoped'
+import Conversation from '#models/conversation'
+import type { MessageRole, MessageStatus } from '#enums/chatbots'
+
+/**
+ * One message of a conversation. An assistant reply points at the message
+ * it answers (`replyToId`, unique among assistant replies).
+ */
+export default class Message extends compose(BaseModel, TenantScoped) {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare conversationId: number
+
+  @column()
+  declare role: MessageRole
+
+  @column()
+  declare content: string
+
+  @column()
+  declare status: MessageStatus
+
+  @column()
+  declare provider: string | null
+
+  @column()
+  declare latencyMs: number | null
+
+  @column()
+  declare promptTokens: number | null
+
+  @column()
+  declare completionTokens: number | null
+
+  @column()
+  declare error: string | null
+
+  @column()
+  declare replyToId: number | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  @belongsTo(() => Conversation)
+  declare conversation: BelongsTo<typeof Conversation>
+}
