@@ -810,7 +810,10 @@ test.group('Console account: profile', (group) => {
     const blocked = await attempt()
     blocked.assertStatus(302)
     blocked.assertHeader('location', '/profile')
-    assert.match(String(blocked.flashMessages().error), /^Too many requests: retry in \d+ seconds\.$/)
+    assert.match(
+      String(blocked.flashMessages().error),
+      /^Too many requests: retry in \d+ seconds\.$/
+    )
     await owner.refresh()
     assert.isTrue(await hash.verify(owner.password, USER_PASSWORD))
   })
