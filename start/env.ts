@@ -69,6 +69,12 @@ export default await Env.create(new URL('../', import.meta.url), {
   AUDIT_RETENTION_DAYS: Env.schema.number.optional(),
 
   /*
+  | Knowledge: chunk size and overlap, in characters
+  */
+  KNOWLEDGE_CHUNK_SIZE: Env.schema.number.optional(),
+  KNOWLEDGE_CHUNK_OVERLAP: Env.schema.number.optional(),
+
+  /*
   | Mail: `local` stores messages under tmp/mail; production must choose
   | explicitly, and `smtp` needs SMTP_HOST and SMTP_PORT
   */

@@ -36,6 +36,7 @@ const PermissionsController = () => import('#controllers/api/v1/permissions_cont
 const RolesController = () => import('#controllers/api/v1/roles_controller')
 const TokensController = () => import('#controllers/api/v1/tokens_controller')
 const ChatbotsController = () => import('#controllers/api/v1/chatbots_controller')
+const KnowledgeController = () => import('#controllers/api/v1/knowledge_controller')
 
 /*
 | Console pages (session, CSRF; guests are sent to /login)
@@ -183,8 +184,26 @@ router
         router
           .post('chatbots/:id/duplicate', [ChatbotsController, 'duplicate'])
           .as('chatbots.duplicate')
+
+        // Knowledge of a chatbot
+        router
+          .get('chatbots/:id/knowledge', [KnowledgeController, 'index'])
+          .as('chatbots.knowledge.index')
+        router
+          .post('chatbots/:id/knowledge', [KnowledgeController, 'store'])
+          .as('chatbots.knowledge.store')
+        router
+          .get('chatbots/:id/knowledge/:sourceId', [KnowledgeController, 'show'])
+          .as('chatbots.knowledge.show')
+        router
+          .delete('chatbots/:id/knowledge/:sourceId', [KnowledgeController, 'destroy'])
+          .as('chatbots.knowledge.destroy')
+        router
+          .post('chatbots/:id/knowledge/:sourceId/reindex', [KnowledgeController, 'reindex'])
+          .as('chatbots.knowledge.reindex')
       })
       .where('id', ID)
+      .where('sourceId', ID)
   })
   .prefix('/api/v1')
   .as('v1')

@@ -25,7 +25,7 @@ export enum KnowledgeSourceType {
 export enum KnowledgeSourceStatus {
   Pending = 'pending',
   Indexing = 'indexing',
-  Ready = 'ready',
+  Indexed = 'indexed',
   Failed = 'failed',
 }
 

@@ -5,6 +5,7 @@ import router from '@adonisjs/core/services/router'
 import testUtils from '@adonisjs/core/services/test_utils'
 import Role from '#models/role'
 import Chatbot from '#models/chatbot'
+import KnowledgeSource from '#models/knowledge_source'
 import User from '#models/user'
 import type Organization from '#models/organization'
 import InvitationService from '#services/invitation_service'
@@ -38,6 +39,7 @@ type World = {
   tokenA: number
   auditA: number
   chatbotA: number
+  knowledgeA: number
 }
 
 /**
@@ -61,6 +63,8 @@ async function snapshotA(world: World) {
       .where('organization_id', orgId)
       .orderBy('id'),
     db.from('chatbots').where('organization_id', orgId).orderBy('id'),
+    db.from('knowledge_sources').where('organization_id', orgId).orderBy('id'),
+    db.from('knowledge_chunks').where('organization_id', orgId).orderBy('id'),
   ])
   return JSON.stringify(rows)
 }
@@ -127,6 +131,23 @@ const CASES: Record<
   'POST /api/v1/chatbots/:id/duplicate': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/duplicate`,
   }),
+  'GET /api/v1/chatbots/:id/knowledge': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge`,
+    foreignIds: [w.knowledgeA],
+  }),
+  'POST /api/v1/chatbots/:id/knowledge': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge`,
+    body: { type: 'text', title: 'Planted', content: 'Planted by B' },
+  }),
+  'GET /api/v1/chatbots/:id/knowledge/:sourceId': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}`,
+  }),
+  'DELETE /api/v1/chatbots/:id/knowledge/:sourceId': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}`,
+  }),
+  'POST /api/v1/chatbots/:id/knowledge/:sourceId/reindex': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}/reindex`,
+  }),
 }
 
 function apiV1Routes() {
@@ -178,6 +199,21 @@ async function buildWorld(): Promise<World> {
       allowedOrigins: [],
     })
   )
+  const knowledge = await TenantContext.run(orgA.id, async () => {
+    const source = await KnowledgeSource.create({
+      chatbotId: chatbot.id,
+      type: 'text' as KnowledgeSource['type'],
+      title: 'Alpha handbook',
+      content: 'Alpha secrets',
+      status: 'indexed' as KnowledgeSource['status'],
+      chunkCount: 1,
+      error: null,
+    })
+    await source
+      .related('chunks')
+      .create({ chatbotId: chatbot.id, position: 0, content: 'Alpha secrets' })
+    return source
+  })
   return {
     orgA,
     orgB,
@@ -188,6 +224,7 @@ async function buildWorld(): Promise<World> {
     tokenA: Number(token.identifier),
     auditA: audit.id,
     chatbotA: chatbot.id,
+    knowledgeA: knowledge.id,
   }
 }
 
@@ -304,20 +341,34 @@ const FUNCTION_LEVEL: {
 ]
 
 /**
- * Chatbots: every member with `chatbots.view` reads them, `chatbots.manage`
- * (owner, admin) changes them.
+ * Chatbots and their knowledge: every member with `chatbots.view` reads
+ * them, `chatbots.manage` (owner, admin) changes them.
  */
 function chatbotRows() {
   const unknown = '/api/v1/chatbots/999999999'
   const reads = [
     { route: 'GET /api/v1/chatbots' },
     { route: 'GET /api/v1/chatbots/:id', url: unknown },
+    { route: 'GET /api/v1/chatbots/:id/knowledge', url: `${unknown}/knowledge` },
+    {
+      route: 'GET /api/v1/chatbots/:id/knowledge/:sourceId',
+      url: `${unknown}/knowledge/999999999`,
+    },
   ]
   const writes = [
     { route: 'POST /api/v1/chatbots', body: {} },
     { route: 'PATCH /api/v1/chatbots/:id', url: unknown, body: { name: 'Renamed bot' } },
     { route: 'DELETE /api/v1/chatbots/:id', url: unknown },
     { route: 'POST /api/v1/chatbots/:id/duplicate', url: `${unknown}/duplicate` },
+    { route: 'POST /api/v1/chatbots/:id/knowledge', url: `${unknown}/knowledge`, body: {} },
+    {
+      route: 'DELETE /api/v1/chatbots/:id/knowledge/:sourceId',
+      url: `${unknown}/knowledge/999999999`,
+    },
+    {
+      route: 'POST /api/v1/chatbots/:id/knowledge/:sourceId/reindex',
+      url: `${unknown}/knowledge/999999999/reindex`,
+    },
   ]
   return [
     ...reads.flatMap((row) => [
