@@ -9,6 +9,7 @@ import { TenantContext } from '#support/tenant_context'
 import { AuditLogFactory } from '#database/factories/audit_log_factory'
 import { addMember, createOrganization } from '#tests/helpers/identity'
 import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
+import { decodeHtml } from '#tests/helpers/html'
 
 function entry(organization: Organization, input: Partial<AuditEntry> & { action: string }) {
   return AuditService.record({ organizationId: organization.id, ...input })
@@ -92,7 +93,7 @@ test.group('Console: audit log', (group) => {
       ours.map((row) => row.id)
     )
     assert.include(html, '10.0.0.7')
-    assert.include(html, owner.name)
+    assert.include(decodeHtml(html), owner.name)
     assert.notInclude(html, 'member.removed')
     assert.include(html, '<option value="member.*">')
   })

@@ -11,6 +11,7 @@ import type User from '#models/user'
 import { UserFactory } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
+import { decodeHtml } from '#tests/helpers/html'
 
 const PASSWORD = 'copper-kettle-sunrise-7'
 
@@ -369,7 +370,7 @@ test.group('Console members: list and invite', (group) => {
     assert.include(response.text(), 'invitee-c@parley.invalid')
     assert.notInclude(response.text(), 'invitee-a@parley.invalid')
     assert.include(response.text(), '1–2 of 3')
-    assert.include(response.text(), owner.name)
+    assert.include(decodeHtml(response.text()), owner.name)
   })
 })
 
