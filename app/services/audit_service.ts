@@ -11,6 +11,18 @@ import type ApiException from '#exceptions/api_exception'
  * agent, request id, method, path, duration, actor) are filled in from the
  * HTTP context by `fromRequest`.
  */
+/**
+ * What a service says about a change it made: the audit action, subject and
+ * change set, the same whether the API or the console asked for it (the
+ * controller adds the request facts and the message).
+ */
+export type AuditedChange = {
+  action: string
+  subject: { type: string; id: string | number }
+  changes: unknown
+  organizationId?: number
+}
+
 export type AuditInput = {
   action: string
   status?: AuditStatus

@@ -10,6 +10,7 @@ import InvitationService from '#services/invitation_service'
 import UserService from '#services/user_service'
 import { SystemRole } from '#enums/permissions'
 import type { Tenant } from '#support/tenant'
+import type { AuditedChange } from '#services/audit_service'
 
 type MemberFilters = { status?: 'active' | 'disabled'; role_id?: number; q?: string }
 
@@ -170,9 +171,13 @@ export default class MemberService {
    */
   static async update(
     membership: Membership,
-    changes: { role?: Role; status?: 'active' | 'disabled' },
+    input: { role_id?: number; status?: 'active' | 'disabled' },
     actor: Tenant
   ) {
+    const changes = {
+      role: input.role_id ? await this.assignableRole(input.role_id, actor) : undefined,
+      status: input.status,
+    }
     if (this.#isOwner(membership.role)) {
       if (!this.#isOwner(actor.role))
         throw ApiException.forbidden('Only an owner can change an owner.')
@@ -189,7 +194,12 @@ export default class MemberService {
       await membership.save()
       if (changes.status === 'disabled') await this.#revokeTokens(membership, trx)
       await membership.load('role')
-      return { membership, before }
+      const audit: AuditedChange = {
+        action: 'member.updated',
+        subject: { type: 'user', id: membership.userId },
+        changes: { before, after: { role_id: membership.roleId, status: membership.status } },
+      }
+      return { membership, audit }
     })
   }
 
@@ -207,6 +217,11 @@ export default class MemberService {
       await this.#revokeTokens(membership, trx)
       await membership.delete()
     })
+    return {
+      action: 'member.removed',
+      subject: { type: 'user', id: membership.userId },
+      changes: { email: membership.user.email, role: membership.role.slug },
+    } satisfies AuditedChange
   }
 
   static async #guardLastOwner(membership: Membership) {

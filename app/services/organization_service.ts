@@ -10,6 +10,7 @@ import type User from '#models/user'
 import ApiException from '#exceptions/api_exception'
 import { SystemRole } from '#enums/permissions'
 import { TenantContext } from '#support/tenant_context'
+import type { AuditedChange } from '#services/audit_service'
 
 export default class OrganizationService {
   /**
@@ -86,7 +87,12 @@ export default class OrganizationService {
     const before = { name: organization.name, slug: organization.slug }
     organization.merge(input)
     await organization.save()
-    return { organization, before }
+    const audit: AuditedChange = {
+      action: 'organization.updated',
+      subject: { type: 'organization', id: organization.id },
+      changes: { before, after: input },
+    }
+    return { organization, audit }
   }
 
   /**
@@ -117,7 +123,12 @@ export default class OrganizationService {
     const before = organization.status
     organization.status = status
     await organization.save()
-    return before
+    return {
+      action: status === 'suspended' ? 'organization.suspended' : 'organization.activated',
+      organizationId: organization.id,
+      subject: { type: 'organization', id: organization.id },
+      changes: { before: { status: before }, after: { status } },
+    } satisfies AuditedChange
   }
 
   /**
@@ -134,11 +145,17 @@ export default class OrganizationService {
           .whereNull('accepted_at')
           .delete()
         await organization.useTransaction(trx).delete()
-        // Counts for the audit entry (a key naming tokens would be redacted there).
         return {
-          revokedAccess: Number(revoked),
-          cancelledInvitations: Number(cancelledInvitations),
-        }
+          action: 'organization.deleted',
+          subject: { type: 'organization', id: organization.id },
+          changes: {
+            name: organization.name,
+            slug: organization.slug,
+            // Counts (a key naming tokens would be redacted in the audit row).
+            revokedAccess: Number(revoked),
+            cancelledInvitations: Number(cancelledInvitations),
+          },
+        } satisfies AuditedChange
       })
     )
   }

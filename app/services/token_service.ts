@@ -4,6 +4,7 @@ import ApiException from '#exceptions/api_exception'
 import RoleService from '#services/role_service'
 import { ALL_ABILITIES } from '#enums/permissions'
 import type { Tenant } from '#support/tenant'
+import type { AuditedChange } from '#services/audit_service'
 
 type CreateTokenInput = {
   name: string
@@ -63,5 +64,10 @@ export default class TokenService {
    */
   static async revoke(token: AccessToken) {
     await token.delete()
+    return {
+      action: 'token.revoked',
+      subject: { type: 'access_token', id: token.id },
+      changes: { name: token.name, user_id: token.userId, abilities: token.abilities },
+    } satisfies AuditedChange
   }
 }

@@ -68,18 +68,9 @@ export default class MembersController extends BaseController {
     await ctx.bouncer.with(MemberPolicy).authorize('manage')
     const membership = await MemberService.find(ctx.params.id)
     const payload = await ctx.request.validateUsing(updateMemberValidator)
-    const role = payload.role_id
-      ? await MemberService.assignableRole(payload.role_id, ctx.tenant)
-      : undefined
-    const { before } = await MemberService.update(
-      membership,
-      { role, status: payload.status },
-      ctx.tenant
-    )
+    const { audit } = await MemberService.update(membership, payload, ctx.tenant)
     return this.redirectWithLog(ctx, {
-      action: 'member.updated',
-      subject: { type: 'user', id: membership.userId },
-      changes: { before, after: { role_id: membership.roleId, status: membership.status } },
+      ...audit,
       message: `${membership.user.name} is now ${membership.role.name} (${membership.status}).`,
     })
   }
@@ -88,11 +79,9 @@ export default class MembersController extends BaseController {
   async destroy(ctx: HttpContext) {
     await ctx.bouncer.with(MemberPolicy).authorize('manage')
     const membership = await MemberService.find(ctx.params.id)
-    await MemberService.remove(membership, ctx.tenant)
+    const audit = await MemberService.remove(membership, ctx.tenant)
     return this.redirectWithLog(ctx, {
-      action: 'member.removed',
-      subject: { type: 'user', id: membership.userId },
-      changes: { email: membership.user.email, role: membership.role.slug },
+      ...audit,
       message: `${membership.user.name} was removed from the organization.`,
       route: 'members.index',
     })

@@ -124,11 +124,9 @@ export default class ProfileController extends BaseController {
       .where('id', ctx.params.id)
       .firstOrFail()
     await ctx.bouncer.with(TokenPolicy).authorize('revoke', token)
-    await TokenService.revoke(token)
+    const audit = await TokenService.revoke(token)
     return this.redirectWithLog(ctx, {
-      action: 'token.revoked',
-      subject: { type: 'access_token', id: token.id },
-      changes: { name: token.name, user_id: token.userId, abilities: token.abilities },
+      ...audit,
       message: 'Token revoked',
       route: 'profile.show',
     })

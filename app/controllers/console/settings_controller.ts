@@ -19,14 +19,9 @@ export default class SettingsController extends BaseController {
   async update(ctx: HttpContext) {
     await ctx.bouncer.with(OrganizationPolicy).authorize('update')
     const payload = await ctx.request.validateUsing(updateOrganizationValidator)
-    const { organization, before } = await OrganizationService.update(
-      ctx.tenant.organization,
-      payload
-    )
+    const { audit } = await OrganizationService.update(ctx.tenant.organization, payload)
     return this.redirectWithLog(ctx, {
-      action: 'organization.updated',
-      subject: { type: 'organization', id: organization.id },
-      changes: { before, after: payload },
+      ...audit,
       message: 'Organization settings saved.',
       route: 'settings.edit',
     })
@@ -42,12 +37,10 @@ export default class SettingsController extends BaseController {
     await ctx.request.validateUsing(deleteOrganizationValidator, {
       meta: { slug: organization.slug },
     })
-    const revoked = await OrganizationService.delete(organization)
+    const deleted = await OrganizationService.delete(organization)
     ctx.session.forget('organization_id')
     return this.redirectWithLog(ctx, {
-      action: 'organization.deleted',
-      subject: { type: 'organization', id: organization.id },
-      changes: { name: organization.name, slug: organization.slug, ...revoked },
+      ...deleted,
       message: `${organization.name} was deleted.`,
       route: 'organizations.choose',
     })

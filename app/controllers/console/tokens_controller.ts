@@ -77,11 +77,9 @@ export default class TokensController extends BaseController {
   async destroy(ctx: HttpContext) {
     const token = await AccessToken.findOrFail(ctx.params.id)
     await ctx.bouncer.with(TokenPolicy).authorize('revoke', token)
-    await TokenService.revoke(token)
+    const audit = await TokenService.revoke(token)
     return this.redirectWithLog(ctx, {
-      action: 'token.revoked',
-      subject: { type: 'access_token', id: token.id },
-      changes: { name: token.name, user_id: token.userId, abilities: token.abilities },
+      ...audit,
       message: `Token "${token.name}" revoked.`,
       route: 'tokens.index',
     })

@@ -33,12 +33,9 @@ export default class AdminOrganizationsController extends BaseController {
     await ctx.bouncer.with(PlatformPolicy).authorize('manage')
     const organization = await Organization.findOrFail(ctx.params.id)
     const { status } = await ctx.request.validateUsing(updateOrganizationStatusValidator)
-    const before = await OrganizationService.setStatus(organization, status)
+    const audit = await OrganizationService.setStatus(organization, status)
     return this.successWithLog(ctx, {
-      action: status === 'suspended' ? 'organization.suspended' : 'organization.activated',
-      organizationId: organization.id,
-      subject: { type: 'organization', id: organization.id },
-      changes: { before: { status: before }, after: { status } },
+      ...audit,
       data: organization.serialize(),
       message: status === 'suspended' ? 'Organization suspended' : 'Organization activated',
     })

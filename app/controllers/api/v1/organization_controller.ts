@@ -19,14 +19,12 @@ export default class OrganizationController extends BaseController {
   async update(ctx: HttpContext) {
     await ctx.bouncer.with(OrganizationPolicy).authorize('update')
     const payload = await ctx.request.validateUsing(updateOrganizationValidator)
-    const { organization, before } = await OrganizationService.update(
+    const { organization, audit } = await OrganizationService.update(
       ctx.tenant.organization,
       payload
     )
     return this.successWithLog(ctx, {
-      action: 'organization.updated',
-      subject: { type: 'organization', id: organization.id },
-      changes: { before, after: payload },
+      ...audit,
       data: organization.serialize(),
       message: 'Organization updated',
     })
@@ -42,11 +40,9 @@ export default class OrganizationController extends BaseController {
     await ctx.request.validateUsing(deleteOrganizationValidator, {
       meta: { slug: organization.slug },
     })
-    const revoked = await OrganizationService.delete(organization)
+    const deleted = await OrganizationService.delete(organization)
     return this.successWithLog(ctx, {
-      action: 'organization.deleted',
-      subject: { type: 'organization', id: organization.id },
-      changes: { name: organization.name, slug: organization.slug, ...revoked },
+      ...deleted,
       data: null,
       message: 'Organization deleted',
     })

@@ -71,11 +71,9 @@ export default class TokensController extends BaseController {
   async destroy(ctx: HttpContext) {
     const token = await AccessToken.findOrFail(ctx.params.id)
     await ctx.bouncer.with(TokenPolicy).authorize('revoke', token)
-    await TokenService.revoke(token)
+    const audit = await TokenService.revoke(token)
     return this.successWithLog(ctx, {
-      action: 'token.revoked',
-      subject: { type: 'access_token', id: token.id },
-      changes: { name: token.name, user_id: token.userId, abilities: token.abilities },
+      ...audit,
       data: null,
       message: 'Token revoked',
     })

@@ -30,12 +30,9 @@ export default class PlatformOrganizationsController extends BaseController {
     await ctx.bouncer.with(PlatformPolicy).authorize('manage')
     const organization = await Organization.findOrFail(ctx.params.id)
     const { status } = await ctx.request.validateUsing(updateOrganizationStatusValidator)
-    const before = await OrganizationService.setStatus(organization, status)
+    const audit = await OrganizationService.setStatus(organization, status)
     return this.redirectWithLog(ctx, {
-      action: status === 'suspended' ? 'organization.suspended' : 'organization.activated',
-      organizationId: organization.id,
-      subject: { type: 'organization', id: organization.id },
-      changes: { before: { status: before }, after: { status } },
+      ...audit,
       message: `${organization.name} ${status === 'suspended' ? 'suspended' : 'activated'}.`,
     })
   }
