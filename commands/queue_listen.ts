@@ -36,6 +36,7 @@ export default class QueueListen extends BaseCommand {
       requested.length > 0 ? ([...new Set(requested)] as QueueName[]) : [...QUEUE_NAMES]
     const { WorkerPool } = await import('#support/job_runner')
     const pool = new WorkerPool().start(queueNames)
+    await this.scheduleRepeatableJobs(queueNames)
 
     this.app.terminating(async () => {
       this.logger.info('Stopping: no new jobs are taken; waiting for jobs in flight to finish')
@@ -45,5 +46,21 @@ export default class QueueListen extends BaseCommand {
     process.once('SIGINT', () => this.app.terminate())
 
     this.logger.info(`Listening on queue(s): ${queueNames.join(', ')}`)
+  }
+
+  /**
+   * Repeatable jobs of the queues this worker serves (registering them
+   * again is harmless: they run once per interval however many workers).
+   */
+  protected async scheduleRepeatableJobs(queueNames: QueueName[]) {
+    const { default: QueueService } = await import('#services/queue_service')
+    const { default: SweepChatMessages } = await import('#jobs/sweep_chat_messages')
+    if (queueNames.includes(SweepChatMessages.queue)) {
+      await QueueService.schedule(
+        SweepChatMessages,
+        this.app.config.get<number>('chat.sweepEveryMs'),
+        {}
+      )
+    }
   }
 }

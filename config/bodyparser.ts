@@ -25,11 +25,17 @@ const bodyParserConfig = defineConfig({
     ],
   },
 
+  /**
+   * The whole multipart body: room for the largest upload (knowledge
+   * files, 2 MB, refused with a 422 above that by their validator) and its
+   * fields. Files are streamed to the OS temp directory, so this also
+   * bounds the disk a request can fill.
+   */
   multipart: {
     autoProcess: true,
     convertEmptyStringsToNull: true,
     processManually: [],
-    limit: '20mb',
+    limit: '4mb',
     types: ['multipart/form-data'],
   },
 })

@@ -24,7 +24,18 @@ const packageConfig = defineConfig({
   defaultConnection: connection,
   queueNames: [...QUEUE_NAMES],
   queue: { prefix },
-  worker: { prefix, concurrency: 5 },
+  /**
+   * A job's lock lasts `lockDuration` (renewed at half of it while the job
+   * runs); a worker that dies leaves its jobs locked that long, then the
+   * stalled-job check (every `stalledInterval`) hands them to another
+   * worker, once.
+   */
+  worker: {
+    prefix,
+    concurrency: 5,
+    lockDuration: env.get('QUEUE_LOCK_DURATION_MS', 30_000),
+    stalledInterval: env.get('QUEUE_LOCK_DURATION_MS', 30_000),
+  },
 
   jobs: {
     /**

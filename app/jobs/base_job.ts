@@ -1,5 +1,5 @@
 import { Job } from '@rlanz/bull-queue'
-import type { JobsOptions } from 'bullmq'
+import { DelayedError, type JobsOptions } from 'bullmq'
 import type { QueueName } from '#config/queue'
 
 /**
@@ -20,7 +20,31 @@ export default abstract class BaseJob<Payload = Record<string, never>> extends J
    */
   static options: JobsOptions = {}
 
+  /**
+   * The worker's lock token of the delivery being handled (set by the
+   * runner), needed to move the job.
+   */
+  workerToken?: string
+
   abstract handle(payload: Payload): Promise<void>
+
+  /**
+   * Whether this delivery is the job's last attempt.
+   */
+  protected isLastAttempt() {
+    const job = this.getJob()
+    return job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+  }
+
+  /**
+   * Puts the job back to run again in `ms` without counting an attempt
+   * (e.g. a resource it needs is busy). Ends `handle`: call it as
+   * `return this.retryLater(ms)`.
+   */
+  protected async retryLater(ms: number): Promise<never> {
+    await this.getJob().moveToDelayed(Date.now() + ms, this.workerToken)
+    throw new DelayedError()
+  }
 
   /**
    * Called once after the last attempt failed.

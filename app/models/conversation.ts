@@ -6,6 +6,7 @@ import { TenantScoped } from '#models/mixins/tenant_scoped'
 import Chatbot from '#models/chatbot'
 import Contact from '#models/contact'
 import Message from '#models/message'
+import User from '#models/user'
 import type { ConversationChannel, ConversationStatus } from '#enums/chatbots'
 
 export default class Conversation extends compose(BaseModel, TenantScoped) {
@@ -24,6 +25,14 @@ export default class Conversation extends compose(BaseModel, TenantScoped) {
   @column()
   declare status: ConversationStatus
 
+  /** SHA-256 of the visitor token of the public chat API (the token is never stored). */
+  @column({ serializeAs: null })
+  declare visitorTokenHash: string | null
+
+  /** The member who took the conversation over (null: nobody). */
+  @column()
+  declare assignedUserId: number | null
+
   @column.dateTime()
   declare lastMessageAt: DateTime | null
 
@@ -38,6 +47,9 @@ export default class Conversation extends compose(BaseModel, TenantScoped) {
 
   @belongsTo(() => Contact)
   declare contact: BelongsTo<typeof Contact>
+
+  @belongsTo(() => User, { foreignKey: 'assignedUserId' })
+  declare assignedUser: BelongsTo<typeof User>
 
   @hasMany(() => Message)
   declare messages: HasMany<typeof Message>

@@ -23,6 +23,10 @@ export default class KnowledgeChunk extends compose(BaseModel, TenantScoped) {
   @column()
   declare position: number
 
+  /** An FAQ pair's question: weighted above the content when searching. */
+  @column()
+  declare heading: string | null
+
   @column()
   declare content: string
 

@@ -33,6 +33,14 @@ export default class KnowledgeSource extends compose(BaseModel, TenantScoped, So
   @column()
   declare error: string | null
 
+  /** Indexing progress, 0–100 (100 once indexed). */
+  @column()
+  declare progress: number
+
+  /** The name of the uploaded file, for `file` sources. */
+  @column()
+  declare fileName: string | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

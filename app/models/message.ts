@@ -4,6 +4,7 @@ import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TenantScoped } from '#models/mixins/tenant_scoped'
 import Conversation from '#models/conversation'
+import { jsonColumn } from '#support/json_column'
 import type { MessageRole, MessageStatus } from '#enums/chatbots'
 
 /**
@@ -43,6 +44,14 @@ export default class Message extends compose(BaseModel, TenantScoped) {
 
   @column()
   declare replyToId: number | null
+
+  /** For assistant replies: the knowledge chunks used (`{ chunks: [...] }`) and similar facts. */
+  @column(jsonColumn<Record<string, unknown> | null>(null))
+  declare meta: Record<string, unknown> | null
+
+  /** The member who wrote an agent message. */
+  @column()
+  declare authorUserId: number | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime

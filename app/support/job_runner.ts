@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises'
-import { Worker, type Job as BullJob } from 'bullmq'
+import { Worker, type Job as BullJob, type WorkerOptions } from 'bullmq'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import string from '@adonisjs/core/helpers/string'
@@ -63,7 +63,7 @@ export async function loadJobClass(name: string): Promise<JobClass> {
  * Runs one delivered job: loads its class, builds it through the container
  * (so it can inject services) and calls `handle` with the payload.
  */
-export async function runJob(job: BullJob<JobData>) {
+export async function runJob(job: BullJob<JobData>, token?: string) {
   const JobClass = await loadJobClass(job.name)
   const instance = (await app.container.make(JobClass)) as BaseJob<unknown>
   instance.$injectInternal({
@@ -76,6 +76,7 @@ export async function runJob(job: BullJob<JobData>) {
       request_id: job.data?.context?.request_id ?? null,
     }) as unknown as typeof logger,
   })
+  instance.workerToken = token
   await inJobTenant(job, () => instance.handle(job.data?.payload))
 }
 
@@ -110,11 +111,12 @@ async function rescueJob(job: BullJob<JobData>, error: Error) {
 export class WorkerPool {
   #workers: Worker[] = []
 
-  start(queueNames: QueueName[]) {
+  start(queueNames: QueueName[], overrides: Partial<WorkerOptions> = {}) {
     const config = app.config.get<any>('queue')
     for (const queueName of queueNames) {
       const worker = new Worker<JobData>(queueName, runJob, {
         ...config.worker,
+        ...overrides,
         connection: config.worker.connection ?? config.defaultConnection,
         concurrency: config.concurrency?.[queueName] ?? config.worker.concurrency ?? 1,
       })

@@ -32,6 +32,9 @@ const providerSettings = (secretsRequired: boolean) => {
       base_url: httpUrl(),
       model: vine.string().trim().minLength(1).maxLength(100),
       api_key: secret(1),
+      // Streaming is on unless turned off (some compatible servers do not stream).
+      stream: vine.boolean().optional(),
+      timeout_ms: vine.number().withoutDecimals().min(1000).max(300_000).optional(),
     }),
     [ProviderType.Webhook]: vine.object({
       url: httpUrl(),

@@ -3,15 +3,25 @@ import { DateTime } from 'luxon'
 import app from '@adonisjs/core/services/app'
 import { BaseSeeder } from '@adonisjs/lucid/seeders'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import Chatbot from '#models/chatbot'
 import Invitation from '#models/invitation'
+import KnowledgeSource from '#models/knowledge_source'
 import Organization from '#models/organization'
 import Role from '#models/role'
 import User from '#models/user'
+import KnowledgeService from '#services/knowledge_service'
 import MemberService from '#services/member_service'
 import OrganizationService from '#services/organization_service'
 import UserService from '#services/user_service'
 import { TenantContext } from '#support/tenant_context'
 import type { Permission } from '#enums/permissions'
+import {
+  ChatbotStatus,
+  KnowledgeSourceStatus,
+  KnowledgeSourceType,
+  ProviderType,
+} from '#enums/chatbots'
+import { DEMO_CHATBOT, DEMO_FAQ } from '#database/demo_faq'
 
 /**
  * The quick start's demo logins. Fixed so they can be printed and typed;
@@ -44,10 +54,11 @@ const TEAM = [
 ]
 
 /**
- * Demo data for the quick start: an organization with an owner, and a
- * platform super-admin who belongs to no organization. Idempotent: what
- * exists already (matched by email and slug, deleted rows included) is
- * left as it is.
+ * Demo data for the quick start: an organization with an owner and an
+ * active chatbot that answers questions about Parley, and a platform
+ * super-admin who belongs to no organization. Idempotent: what exists
+ * already (matched by email, slug and chatbot name, deleted rows included)
+ * is left as it is.
  */
 export default class MainSeeder extends BaseSeeder {
   async run() {
@@ -68,6 +79,7 @@ export default class MainSeeder extends BaseSeeder {
         await this.#seedTeam(created, owner, trx)
       }
     })
+    const assistant = await this.#ensureAssistant()
 
     console.log(
       [
@@ -79,6 +91,12 @@ export default class MainSeeder extends BaseSeeder {
         `    ${DEMO.superAdmin.email} / ${DEMO.superAdmin.password}`,
         `  ${DEMO.organization.name}, a read-only viewer:`,
         `    ${DEMO.viewer.email} / ${DEMO.viewer.password}`,
+        ...(assistant
+          ? [
+              `  ${DEMO.organization.name}'s chatbot "${assistant.name}" (id ${assistant.id}), try:`,
+              `    node ace chatbot:ask ${assistant.id} "How much does Parley cost?"`,
+            ]
+          : []),
         '',
       ].join('\n')
     )
@@ -160,6 +178,71 @@ export default class MainSeeder extends BaseSeeder {
       await trx
         .table('audit_logs')
         .multiInsert(this.#history(organization, owner, members, supportLead, invitation))
+    })
+  }
+
+  /**
+   * The demo organization's "Parley Assistant" (built-in responder) with its
+   * FAQ indexed right away, so it answers as soon as the quick start is up.
+   * Indexing runs here rather than on the queue (no worker runs yet, and
+   * the index must see the committed source); a source an earlier run left
+   * unindexed is indexed again.
+   */
+  async #ensureAssistant() {
+    const organization = await Organization.query({ client: this.client })
+      .where('slug', DEMO.organization.slug)
+      .first()
+    if (!organization) return null
+
+    return TenantContext.run(organization.id, async () => {
+      const existing = await Chatbot.query({ client: this.client })
+        .withTrashed()
+        .where('name', DEMO_CHATBOT.name)
+        .first()
+      const { chatbot, sources } = existing
+        ? {
+            chatbot: existing,
+            sources: await KnowledgeSource.query({ client: this.client })
+              .where('chatbot_id', existing.id)
+              .where('title', DEMO_FAQ.title)
+              .whereNot('status', KnowledgeSourceStatus.Indexed),
+          }
+        : await this.#createAssistant()
+      for (const source of sources) await KnowledgeService.index(source.id)
+      return chatbot.isTrashed ? null : chatbot
+    })
+  }
+
+  /**
+   * The assistant and its FAQ source (pending until indexed), in one transaction.
+   */
+  #createAssistant() {
+    return this.client.transaction(async (trx) => {
+      const chatbot = await Chatbot.create(
+        {
+          ...DEMO_CHATBOT,
+          status: ChatbotStatus.Active,
+          providerType: ProviderType.Builtin,
+          providerSettings: {},
+          systemPrompt: null,
+          temperature: 0.3,
+          maxReplyTokens: 512,
+        },
+        { client: trx }
+      )
+      const source = await KnowledgeSource.create(
+        {
+          chatbotId: chatbot.id,
+          type: KnowledgeSourceType.Faq,
+          title: DEMO_FAQ.title,
+          content: JSON.stringify(DEMO_FAQ.items),
+          status: KnowledgeSourceStatus.Pending,
+          chunkCount: 0,
+          error: null,
+        },
+        { client: trx }
+      )
+      return { chatbot, sources: [source] }
     })
   }
 

@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import ChatbotPolicy from '#policies/chatbot_policy'
-import ChatbotService, { presentChatbot, snapshotChatbot } from '#services/chatbot_service'
+import ChatbotService, { ChatbotChanges, presentChatbot } from '#services/chatbot_service'
 import {
   createChatbotValidator,
   listChatbotsValidator,
@@ -34,9 +34,7 @@ export default class ChatbotsController extends BaseController {
     const payload = await ctx.request.validateUsing(createChatbotValidator)
     const chatbot = await ChatbotService.create(payload)
     return this.successWithLog(ctx, {
-      action: 'chatbot.created',
-      subject: { type: 'chatbot', id: chatbot.id },
-      changes: snapshotChatbot(chatbot),
+      ...ChatbotChanges.created(chatbot),
       data: presentChatbot(chatbot),
       message: 'Chatbot created',
       status: 201,
@@ -57,9 +55,7 @@ export default class ChatbotsController extends BaseController {
     const payload = await ctx.request.validateUsing(updateChatbotValidator)
     const { chatbot, before, after } = await ChatbotService.update(ctx.params.id, payload)
     return this.successWithLog(ctx, {
-      action: 'chatbot.updated',
-      subject: { type: 'chatbot', id: chatbot.id },
-      changes: { before, after },
+      ...ChatbotChanges.updated(chatbot, before, after),
       data: presentChatbot(chatbot),
       message: 'Chatbot updated',
     })
@@ -72,28 +68,39 @@ export default class ChatbotsController extends BaseController {
     await ctx.bouncer.with(ChatbotPolicy).authorize('delete')
     const deleted = await ChatbotService.delete(ctx.params.id)
     return this.successWithLog(ctx, {
-      action: 'chatbot.deleted',
-      subject: { type: 'chatbot', id: deleted.id },
-      changes: deleted,
+      ...ChatbotChanges.deleted(deleted),
       data: null,
       message: 'Chatbot deleted',
     })
   }
 
   /**
-   * A draft copy with the same settings and a new public key (knowledge is
-   * not copied).
+   * A draft copy with the same settings, a new public key and a copy of
+   * its knowledge.
    */
   async duplicate(ctx: HttpContext) {
     await ctx.bouncer.with(ChatbotPolicy).authorize('create')
     const chatbot = await ChatbotService.duplicate(ctx.params.id)
     return this.successWithLog(ctx, {
-      action: 'chatbot.duplicated',
-      subject: { type: 'chatbot', id: chatbot.id },
-      changes: { source_id: Number(ctx.params.id), ...snapshotChatbot(chatbot) },
+      ...ChatbotChanges.duplicated(ctx.params.id, chatbot),
       data: presentChatbot(chatbot),
       message: 'Chatbot duplicated',
       status: 201,
+    })
+  }
+
+  /**
+   * Sends a short probe through the chatbot's provider: 200 with `ok`, the
+   * latency and a sample reply, or the classified error (also 200: the
+   * test itself worked).
+   */
+  async testConnection(ctx: HttpContext) {
+    await ctx.bouncer.with(ChatbotPolicy).authorize('update')
+    const { chatbot, result } = await ChatbotService.testConnection(ctx.params.id)
+    return this.successWithLog(ctx, {
+      ...ChatbotChanges.connectionTested(chatbot, result),
+      data: result,
+      message: result.ok ? 'The provider answered' : 'The provider did not answer',
     })
   }
 }

@@ -2,12 +2,20 @@ import type { HttpContext } from '@adonisjs/core/http'
 import BaseController from '#controllers/base_controller'
 import ChatbotPolicy from '#policies/chatbot_policy'
 import ChatbotService from '#services/chatbot_service'
-import KnowledgeService, { presentKnowledgeSource } from '#services/knowledge_service'
-import { createKnowledgeValidator } from '#validators/knowledge'
+import KnowledgeService, {
+  KnowledgeChanges,
+  presentKnowledgeSource,
+} from '#services/knowledge_service'
+import {
+  createKnowledgeValidator,
+  removeUploadedFiles,
+  updateKnowledgeValidator,
+  validateKnowledgeUpload,
+} from '#validators/knowledge'
 
 /**
  * `/api/v1/chatbots/:id/knowledge`: what a chatbot answers from. Sources
- * are indexed on the `low` queue; their status shows the progress.
+ * are indexed on the `low` queue; their status and progress show how far.
  */
 export default class KnowledgeController extends BaseController {
   /**
@@ -22,28 +30,28 @@ export default class KnowledgeController extends BaseController {
   }
 
   /**
-   * Adds a text or FAQ source, stored `pending` until the job indexes it.
+   * Adds a text or FAQ source as JSON, or uploads a file (multipart: a
+   * .txt/.md file, or FAQ pairs as .csv); stored `pending` until the job
+   * indexes it.
    */
   async store(ctx: HttpContext) {
-    await ctx.bouncer.with(ChatbotPolicy).authorize('update')
-    const chatbot = await ChatbotService.find(ctx.params.id)
-    const payload = await ctx.request.validateUsing(createKnowledgeValidator)
-    const source = await KnowledgeService.create(chatbot.id, payload)
-    return this.successWithLog(ctx, {
-      action: 'knowledge.created',
-      subject: { type: 'knowledge_source', id: source.id },
-      changes: {
-        chatbot_id: Number(chatbot.id),
-        type: source.type,
-        title: source.title,
-        ...('items' in payload
-          ? { items: payload.items.length }
-          : { characters: payload.content.length }),
-      },
-      data: presentKnowledgeSource(source, true),
-      message: 'Knowledge source added',
-      status: 201,
-    })
+    try {
+      await ctx.bouncer.with(ChatbotPolicy).authorize('update')
+      const chatbot = await ChatbotService.find(ctx.params.id)
+      const input = ctx.request.is(['multipart/form-data'])
+        ? await validateKnowledgeUpload(ctx.request)
+        : await ctx.request.validateUsing(createKnowledgeValidator)
+      const source = await KnowledgeService.create(chatbot.id, input)
+      return this.successWithLog(ctx, {
+        ...KnowledgeChanges.created(source, input),
+        data: presentKnowledgeSource(source, true),
+        message: 'Knowledge source added',
+        status: 201,
+      })
+    } finally {
+      // The body parser leaves uploads in the temporary directory.
+      await removeUploadedFiles(ctx.request)
+    }
   }
 
   async show(ctx: HttpContext) {
@@ -54,6 +62,28 @@ export default class KnowledgeController extends BaseController {
   }
 
   /**
+   * Changes a source's title or content (FAQ pairs for FAQ sources); a
+   * content change re-indexes it (its old chunks answer until then).
+   */
+  async update(ctx: HttpContext) {
+    await ctx.bouncer.with(ChatbotPolicy).authorize('update')
+    const chatbot = await ChatbotService.find(ctx.params.id)
+    const payload = await ctx.request.validateUsing(updateKnowledgeValidator)
+    const { source, reindexed, before, after } = await KnowledgeService.update(
+      chatbot.id,
+      ctx.params.sourceId,
+      payload
+    )
+    return this.successWithLog(ctx, {
+      ...KnowledgeChanges.updated(source, { before, after, reindexed }),
+      data: presentKnowledgeSource(source, true),
+      message: reindexed
+        ? 'Knowledge source updated and queued for indexing'
+        : 'Knowledge source updated',
+    })
+  }
+
+  /**
    * Deletes a source (soft) and its chunks.
    */
   async destroy(ctx: HttpContext) {
@@ -61,9 +91,7 @@ export default class KnowledgeController extends BaseController {
     const chatbot = await ChatbotService.find(ctx.params.id)
     const deleted = await KnowledgeService.delete(chatbot.id, ctx.params.sourceId)
     return this.successWithLog(ctx, {
-      action: 'knowledge.deleted',
-      subject: { type: 'knowledge_source', id: deleted.id },
-      changes: deleted,
+      ...KnowledgeChanges.deleted(deleted),
       data: null,
       message: 'Knowledge source deleted',
     })
@@ -77,9 +105,7 @@ export default class KnowledgeController extends BaseController {
     const chatbot = await ChatbotService.find(ctx.params.id)
     const source = await KnowledgeService.reindex(chatbot.id, ctx.params.sourceId)
     return this.successWithLog(ctx, {
-      action: 'knowledge.reindexed',
-      subject: { type: 'knowledge_source', id: source.id },
-      changes: { chatbot_id: Number(chatbot.id), title: source.title },
+      ...KnowledgeChanges.reindexed(source),
       data: presentKnowledgeSource(source),
       message: 'Knowledge source queued for indexing',
       status: 202,

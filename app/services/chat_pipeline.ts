@@ -1,0 +1,543 @@
+import { DateTime } from 'luxon'
+import app from '@adonisjs/core/services/app'
+import db from '@adonisjs/lucid/services/db'
+import logger from '@adonisjs/core/services/logger'
+import queueManager from '@rlanz/bull-queue/services/main'
+import Chatbot from '#models/chatbot'
+import ChatOutbox from '#models/chat_outbox'
+import Conversation from '#models/conversation'
+import Message from '#models/message'
+import ApiException from '#exceptions/api_exception'
+import AuditService from '#services/audit_service'
+import QueueService from '#services/queue_service'
+import RealtimeService from '#services/realtime_service'
+import ConversationService, { type ContactInput } from '#services/conversation_service'
+import ProcessChatbotMessage from '#jobs/process_chatbot_message'
+import { TenantContext } from '#support/tenant_context'
+import { RedisLock } from '#support/redis_lock'
+import { sqlTime } from '#support/sql_time'
+import { isUniqueViolation } from '#support/db_errors'
+import {
+  ChatbotStatus,
+  ConversationStatus,
+  MessageRole,
+  MessageStatus,
+  type ConversationChannel,
+} from '#enums/chatbots'
+import {
+  ProviderError,
+  fallbackMessageOf,
+  providerFor,
+  type ChatReply,
+  type ChatTurn,
+} from '#providers/chat/index'
+
+type ChatConfig = typeof import('#config/chat').default
+
+const MAX_ERROR = 1000
+
+export type IngestInput = {
+  chatbot: Chatbot
+  text: string
+  channel: ConversationChannel
+  /** Who writes, for a new conversation (found by `external_id` when given). */
+  contact?: ContactInput
+  /** An existing conversation of this chatbot to continue. */
+  conversationId?: number
+}
+
+/**
+ * What became of one job delivery: answered (or nothing left to answer),
+ * or to be tried again shortly because the conversation is busy.
+ */
+export type ProcessOutcome = 'done' | 'busy'
+
+const config = () => app.config.get<ChatConfig>('chat')
+
+/**
+ * The id of a message's job: one job per message, whoever enqueues it.
+ * Derived from the message's id and creation second, so a database reset
+ * to earlier ids (a restored backup, a recreated dev database) never meets
+ * the finished job of another message in Redis.
+ */
+export const jobIdFor = (message: Message) =>
+  `message-${message.id}-${Math.floor(message.createdAt.toSeconds())}`
+
+/**
+ * The zero-loss message pipeline.
+ *
+ * 1. `ingest` stores the user's message `pending` with an outbox row in one
+ *    transaction, then enqueues `ProcessChatbotMessage` (job id derived from
+ *    the message) and deletes the outbox row.
+ * 2. `process` (the job) answers it through the chatbot's provider, one
+ *    message of a conversation at a time and in order, stores the reply and
+ *    marks the message `delivered`; errors are retried with backoff; after
+ *    the last attempt (or at once for a permanent error) the user gets the
+ *    fallback message, the message is `failed` and the failure is audited.
+ *    Each step is idempotent: a reply exists at most once per message
+ *    (unique index), so a redelivered job never answers twice.
+ * 3. `sweep` (a repeatable job) enqueues what step 1 could not (Redis
+ *    down) and re-enqueues messages whose job was lost.
+ */
+export default class ChatPipeline {
+  /**
+   * Accepts a user's message. A paused chatbot refuses; a conversation in
+   * handoff takes the message for its human agent (no bot reply); a
+   * resolved one opens again.
+   */
+  static async ingest(input: IngestInput) {
+    const { chatbot, text, channel } = input
+    if (chatbot.status === ChatbotStatus.Paused) {
+      throw new ApiException(
+        'This chatbot is paused: it does not take messages.',
+        'CHATBOT_PAUSED',
+        409
+      )
+    }
+
+    const existing =
+      input.conversationId === undefined
+        ? null
+        : await Conversation.query()
+            .where('id', input.conversationId)
+            .where('chatbot_id', chatbot.id)
+            .first()
+    if (input.conversationId !== undefined && !existing) {
+      throw new ApiException(
+        'No conversation of this chatbot has this id.',
+        'CONVERSATION_NOT_FOUND',
+        404
+      )
+    }
+
+    const { conversation, message } = await db.transaction(async (trx) => {
+      let current = existing
+      if (current) {
+        current.useTransaction(trx)
+      } else {
+        const contact = await ConversationService.upsertContact(input.contact, trx)
+        current = await Conversation.create(
+          {
+            chatbotId: chatbot.id,
+            contactId: contact.id,
+            channel,
+            status: ConversationStatus.Open,
+            lastMessageAt: DateTime.now(),
+          },
+          { client: trx }
+        )
+      }
+      if (current.status === ConversationStatus.Resolved) current.status = ConversationStatus.Open
+      const botAnswers = current.status === ConversationStatus.Open
+
+      const created = await Message.create(
+        {
+          conversationId: current.id,
+          role: MessageRole.User,
+          content: text,
+          status: botAnswers ? MessageStatus.Pending : MessageStatus.Delivered,
+        },
+        { client: trx }
+      )
+      if (botAnswers) await ChatOutbox.create({ messageId: created.id }, { client: trx })
+      current.lastMessageAt = created.createdAt
+      await current.save()
+      return { conversation: current, message: created }
+    })
+    if (!existing) await conversation.load('contact')
+
+    RealtimeService.messageCreated(conversation, message)
+    RealtimeService.conversationUpdated(conversation)
+    const queued = message.status === MessageStatus.Pending ? await this.enqueue(message) : false
+    return { conversation, message, queued }
+  }
+
+  /**
+   * Puts a message's job on the `high` queue and clears its outbox row.
+   * Never throws: when Redis is unreachable (or slow) the row stays and the
+   * sweeper enqueues it later. A job of the same id already on the queue is
+   * left alone; a finished one is replaced.
+   */
+  static async enqueue(message: Message, options: { replaceFinished?: boolean } = {}) {
+    const { replyAttempts, replyBackoffMs, enqueueTimeoutMs } = config()
+    const jobId = jobIdFor(message)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('enqueue timed out')), enqueueTimeoutMs)
+    })
+    try {
+      await Promise.race([
+        (async () => {
+          if (options.replaceFinished) {
+            const previous = await queueManager.getOrSet('high').getJob(jobId)
+            const state = previous ? await previous.getState() : null
+            if (previous && (state === 'completed' || state === 'failed')) await previous.remove()
+          }
+          await QueueService.dispatch(
+            ProcessChatbotMessage,
+            { messageId: Number(message.id) },
+            {
+              jobId,
+              organizationId: message.organizationId,
+              attempts: replyAttempts,
+              backoff: { type: 'exponential', delay: replyBackoffMs },
+            }
+          )
+        })(),
+        timeout,
+      ])
+    } catch (error) {
+      logger.warn(
+        { err: error, message_id: message.id },
+        'message not enqueued: the sweeper will enqueue it'
+      )
+      return false
+    } finally {
+      clearTimeout(timer)
+    }
+    await db.from('chat_outbox').where('message_id', message.id).delete()
+    return true
+  }
+
+  /**
+   * One delivery of a message's job (run in its organization). Waits its
+   * turn behind earlier unanswered messages of the conversation (`busy`),
+   * then answers. `lastAttempt`: a failure now ends in the fallback reply
+   * instead of a retry.
+   */
+  static async process(messageId: number, lastAttempt: boolean): Promise<ProcessOutcome> {
+    const message = await Message.find(messageId)
+    if (!message || !this.awaitsReply(message)) return 'done'
+
+    const lock = new RedisLock(`conversation:${message.conversationId}`, config().lockTtlMs)
+    if (!(await lock.acquire())) return 'busy'
+    try {
+      // Read again under the lock: another delivery may have answered it.
+      await message.refresh()
+      if (!this.awaitsReply(message)) return 'done'
+      if (await this.hasEarlierUnanswered(message)) return 'busy'
+      await this.answer(message, lastAttempt)
+      return 'done'
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /**
+   * Called once the job has failed for good without `process` having
+   * answered (e.g. a crash on the last attempt): the user still gets the
+   * fallback message.
+   */
+  static async giveUp(messageId: number, error: Error) {
+    const message = await Message.find(messageId)
+    if (!message || !this.awaitsReply(message)) return
+    const conversation = await Conversation.query()
+      .where('id', message.conversationId)
+      .preload('chatbot', (q) => q.withTrashed())
+      .firstOrFail()
+    await this.fail(message, conversation, conversation.chatbot, error)
+  }
+
+  /**
+   * A user message still waiting for the bot.
+   */
+  protected static awaitsReply(message: Message) {
+    return (
+      message.role === MessageRole.User &&
+      (message.status === MessageStatus.Pending || message.status === MessageStatus.Processing)
+    )
+  }
+
+  /**
+   * Whether an earlier user message of the conversation is still waiting
+   * for its reply (and not so old that its job was lost: the sweeper deals
+   * with those), so this one must wait its turn.
+   */
+  protected static async hasEarlierUnanswered(message: Message) {
+    const since = DateTime.now().minus({ milliseconds: config().stuckAfterMs })
+    const earlier = await Message.query()
+      .where('conversation_id', message.conversationId)
+      .where('role', MessageRole.User)
+      .whereIn('status', [MessageStatus.Pending, MessageStatus.Processing])
+      .where('id', '<', message.id)
+      .where('created_at', '>=', sqlTime(since))
+      .first()
+    return Boolean(earlier)
+  }
+
+  protected static async answer(message: Message, lastAttempt: boolean) {
+    const conversation = await Conversation.query()
+      .where('id', message.conversationId)
+      .preload('contact')
+      .preload('chatbot', (q) => q.withTrashed())
+      .firstOrFail()
+    const chatbot = conversation.chatbot
+
+    // A human took over (or the chatbot is gone) since the message arrived.
+    if (conversation.status !== ConversationStatus.Open || chatbot.deletedAt) {
+      await this.setStatus(message, conversation, MessageStatus.Delivered)
+      return
+    }
+
+    await this.setStatus(message, conversation, MessageStatus.Processing)
+    const started = performance.now()
+    let reply: ChatReply
+    try {
+      reply = await providerFor(chatbot).reply({
+        chatbot,
+        message: {
+          id: message.id,
+          content: message.content,
+          createdAt: message.createdAt.toISO()!,
+        },
+        conversation: {
+          id: conversation.id,
+          channel: conversation.channel,
+          status: conversation.status,
+        },
+        contact: {
+          id: conversation.contact.id,
+          externalId: conversation.contact.externalId,
+          name: conversation.contact.name,
+          email: conversation.contact.email,
+          metadata: conversation.contact.metadata ?? {},
+        },
+        history: await this.history(message),
+        onDelta: (text) => RealtimeService.replyDelta(conversation, message.id, text),
+      })
+    } catch (error) {
+      const permanent = error instanceof ProviderError && !error.retryable
+      if (permanent || lastAttempt) {
+        await this.fail(message, conversation, chatbot, error as Error)
+        return
+      }
+      throw error
+    }
+
+    await this.storeReply(message, conversation, {
+      content: reply.content,
+      provider: reply.provider,
+      latencyMs: Math.round(performance.now() - started),
+      promptTokens: reply.promptTokens ?? null,
+      completionTokens: reply.completionTokens ?? null,
+      meta: {
+        chunks: reply.chunks.map((chunk) => ({
+          id: chunk.id,
+          source_id: chunk.sourceId,
+          source_title: chunk.sourceTitle,
+          score: chunk.score,
+        })),
+        confidence: reply.confidence ?? null,
+        fallback: Boolean(reply.fallback),
+        handoff_offered: Boolean(reply.fallback),
+      },
+      status: MessageStatus.Delivered,
+      error: null,
+    })
+  }
+
+  /**
+   * The earlier messages the provider sees, oldest first: what was said
+   * before this message, with each reply right after the message it
+   * answers (a reply stored after this message arrived still counts).
+   */
+  protected static async history(message: Message): Promise<ChatTurn[]> {
+    const rows = await Message.query()
+      .where('conversation_id', message.conversationId)
+      .whereIn('role', [MessageRole.User, MessageRole.Assistant, MessageRole.Agent])
+      .where((q) =>
+        q
+          .where('id', '<', message.id)
+          .orWhere((reply) =>
+            reply.where('role', MessageRole.Assistant).where('reply_to_id', '<', message.id)
+          )
+      )
+      .orderByRaw('coalesce(reply_to_id, id) desc, id desc')
+      .limit(config().historySize)
+    return rows.reverse().map((row) => ({ role: row.role, content: row.content }))
+  }
+
+  /**
+   * The user gets the fallback message; the message is `failed` with the
+   * (secret-free) error and the failure is audited.
+   */
+  protected static async fail(
+    message: Message,
+    conversation: Conversation,
+    chatbot: Chatbot,
+    error: Error
+  ) {
+    const reason = String(error?.message ?? error).slice(0, MAX_ERROR)
+    const code = error instanceof ProviderError ? error.code : 'PROVIDER_ERROR'
+    const stored = await this.storeReply(message, conversation, {
+      content: fallbackMessageOf(chatbot),
+      provider: chatbot.providerType,
+      latencyMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      meta: { chunks: [], fallback: true, handoff_offered: true, error_code: code },
+      status: MessageStatus.Failed,
+      error: reason,
+    })
+    if (!stored) return
+    await AuditService.record({
+      action: 'message.reply_failed',
+      status: 'error',
+      errorCode: code,
+      message: 'The chatbot could not answer: the fallback message was sent',
+      organizationId: message.organizationId,
+      subject: { type: 'message', id: message.id },
+      changes: {
+        chatbot_id: chatbot.id,
+        conversation_id: conversation.id,
+        provider: chatbot.providerType,
+        error: reason,
+      },
+    })
+  }
+
+  /**
+   * Stores the reply and the message's final status in one transaction.
+   * False when a reply already existed (another delivery stored it first):
+   * nothing is written twice.
+   */
+  protected static async storeReply(
+    message: Message,
+    conversation: Conversation,
+    reply: {
+      content: string
+      provider: string
+      latencyMs: number | null
+      promptTokens: number | null
+      completionTokens: number | null
+      meta: Record<string, unknown>
+      status: MessageStatus
+      error: string | null
+    }
+  ) {
+    let created: Message | null = null
+    try {
+      created = await db.transaction(async (trx) => {
+        const exists = await Message.query({ client: trx })
+          .where('reply_to_id', message.id)
+          .where('role', MessageRole.Assistant)
+          .first()
+        if (exists) return null
+        const row = await Message.create(
+          {
+            conversationId: conversation.id,
+            role: MessageRole.Assistant,
+            content: reply.content,
+            status: MessageStatus.Delivered,
+            provider: reply.provider,
+            latencyMs: reply.latencyMs,
+            promptTokens: reply.promptTokens,
+            completionTokens: reply.completionTokens,
+            replyToId: message.id,
+            meta: reply.meta,
+          },
+          { client: trx }
+        )
+        message.useTransaction(trx)
+        message.merge({ status: reply.status, error: reply.error })
+        await message.save()
+        conversation.useTransaction(trx)
+        conversation.lastMessageAt = row.createdAt
+        await conversation.save()
+        return row
+      })
+    } catch (error) {
+      // The unique reply index refused a second reply stored at the same time.
+      if (!isUniqueViolation(error)) throw error
+    }
+    if (!created) {
+      await message.refresh()
+      return false
+    }
+    RealtimeService.messageCreated(conversation, created)
+    RealtimeService.messageUpdated(conversation, message)
+    RealtimeService.conversationUpdated(conversation)
+    return true
+  }
+
+  protected static async setStatus(
+    message: Message,
+    conversation: Conversation,
+    status: MessageStatus
+  ) {
+    if (message.status === status) return
+    message.status = status
+    await message.save()
+    RealtimeService.messageUpdated(conversation, message)
+  }
+
+  /**
+   * Enqueues what was accepted but is not on the queue: outbox rows older
+   * than the grace period, and unanswered messages older than `stuckAfterMs`
+   * whose job is missing or finished. Runs across organizations. Returns
+   * how many messages were (re-)enqueued.
+   */
+  static async sweep(overrides: { outboxGraceMs?: number; stuckAfterMs?: number } = {}) {
+    const { outboxGraceMs, stuckAfterMs, sweepBatch } = { ...config(), ...overrides }
+    const now = DateTime.now()
+    const [outbox, stuck] = await TenantContext.asPlatform(async () => [
+      await Message.query()
+        .whereIn(
+          'id',
+          db
+            .from('chat_outbox')
+            .where('created_at', '<=', sqlTime(now.minus({ milliseconds: outboxGraceMs })))
+            .orderBy('id')
+            .limit(sweepBatch)
+            .select('message_id')
+        )
+        .orderBy('id'),
+      await Message.query()
+        .where('role', MessageRole.User)
+        .whereIn('status', [MessageStatus.Pending, MessageStatus.Processing])
+        .where('created_at', '<=', sqlTime(now.minus({ milliseconds: stuckAfterMs })))
+        .whereNotExists(db.from('chat_outbox').whereColumn('chat_outbox.message_id', 'messages.id'))
+        .orderBy('id')
+        .limit(sweepBatch),
+    ])
+
+    let enqueued = 0
+    for (const message of outbox) {
+      if (!this.awaitsReply(message)) {
+        await db.from('chat_outbox').where('message_id', message.id).delete()
+        continue
+      }
+      // Redis still unreachable: the rest waits for the next sweep.
+      if (!(await this.enqueue(message, { replaceFinished: true }))) break
+      enqueued += 1
+    }
+    const queue = queueManager.getOrSet('high')
+    for (const message of stuck) {
+      const job = await queue.getJob(jobIdFor(message))
+      const state = job ? await job.getState() : null
+      if (state && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue
+      if (await this.enqueue(message, { replaceFinished: true })) enqueued += 1
+    }
+    if (enqueued > 0) logger.info({ enqueued }, 'sweeper enqueued unanswered messages')
+    return enqueued
+  }
+
+  /**
+   * The reply to a message, once there is one (or null after `timeoutMs`).
+   */
+  static async waitForReply(messageId: number, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs
+    let pause = 20
+    while (true) {
+      const reply = await Message.query()
+        .where('reply_to_id', messageId)
+        .where('role', MessageRole.Assistant)
+        .first()
+      if (reply) return reply
+      const left = deadline - Date.now()
+      if (left <= 0) return null
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)))
+      pause = Math.min(pause * 2, 250)
+    }
+  }
+}
