@@ -54,6 +54,7 @@ export default defineConfig({
     () => import('#start/view'),
     () => import('#start/routes'),
     () => import('#start/kernel'),
+    { file: () => import('#start/transmit'), environment: ['web', 'test'] },
   ],
 
   /*

@@ -8,7 +8,7 @@
  * To add a page, add a line to PAGES.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
+import { mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, relative } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -44,7 +44,8 @@ const firstLink = (pattern) => async (page) => {
 
 /**
  * name: file name; as: who is signed in (none: signed out); path: a URL, or
- * { from, link } to open the first link matching `link` on page `from`.
+ * { from, link } to open the first link matching `link` on page `from`
+ * (itself a path); steps: what to do on the page before the screenshot.
  */
 const PAGES = [
   { name: 'login', path: '/login' },
@@ -62,6 +63,45 @@ const PAGES = [
   { name: 'platform-organizations', as: 'admin', path: '/admin/organizations' },
   { name: 'platform-users', as: 'admin', path: '/admin/users' },
   { name: 'platform-audit-log', as: 'admin', path: '/admin/audit-logs' },
+  // The chatbot studio: list, the demo chatbot's settings, knowledge and playground.
+  { name: 'chatbots', as: 'owner', path: '/chatbots' },
+  { name: 'chatbot-edit', as: 'owner', path: { from: '/chatbots', link: /^\/chatbots\/\d+$/ } },
+  {
+    name: 'chatbot-knowledge',
+    as: 'owner',
+    path: { from: '/chatbots', link: /^\/chatbots\/\d+\/knowledge$/ },
+  },
+  {
+    name: 'chatbot-playground',
+    as: 'owner',
+    path: { from: '/chatbots', link: /^\/chatbots\/\d+\/playground$/ },
+    // The script runs no worker, so the question is typed but not sent.
+    steps: async (page) => {
+      await page.locator('#playground-text').fill('How much does Parley cost?')
+    },
+  },
+  {
+    // The demo chatbot's demo page (linked from its studio page), the widget open, a question answered.
+    name: 'widget',
+    as: 'owner',
+    path: { from: { from: '/chatbots', link: /^\/chatbots\/\d+$/ }, link: /^\/demo\/pk_/ },
+    steps: async (page) => {
+      await page.getByRole('button', { name: 'Open chat' }).click()
+      await page.getByRole('log').locator('.msg').first().waitFor()
+      await page.getByRole('textbox', { name: 'Your message' }).fill('How much does Parley cost?')
+      await page.keyboard.press('Enter')
+      await page.getByRole('log').getByText('How much does Parley cost?').waitFor()
+      // The worker answers: welcome, question, reply.
+      await page.getByRole('log').locator('.msg:not(.typing) .text').nth(2).waitFor({ timeout: 15_000 })
+    },
+  },
+  // After the widget: its visitor's conversation is in the inbox.
+  { name: 'inbox', as: 'owner', path: '/conversations' },
+  {
+    name: 'conversation',
+    as: 'owner',
+    path: { from: '/conversations', link: /^\/conversations\/\d+$/ },
+  },
 ]
 
 const CHROMIUM_ARGS = [
@@ -84,16 +124,22 @@ function freePort() {
   })
 }
 
-/** The web server, its output in tmp/ (shown when it fails). */
+/**
+ * The web server and a worker (so the chatbot answers on the widget and
+ * conversation pages), their output in tmp/ (shown when it fails).
+ */
 function startServer(env) {
-  const [web] = appProcesses({ web: true, worker: false, env })
   const output = openSync(SERVER_LOG, 'w')
-  const child = spawn(web.command, web.args, {
-    cwd: web.cwd,
-    env,
-    stdio: ['ignore', output, output],
-  })
-  return child
+  const children = appProcesses({ web: true, worker: true, env }).map((spec) =>
+    spawn(spec.command, spec.args, { cwd: spec.cwd, env, stdio: ['ignore', output, output] })
+  )
+  return {
+    /** The web server's exit code (null while it runs). */
+    get exitCode() {
+      return children[0].exitCode
+    },
+    kill: (signal) => children.forEach((child) => child.kill(signal)),
+  }
 }
 
 const serverOutput = () => readFileSync(SERVER_LOG, 'utf8').split('\n').slice(-30).join('\n')
@@ -117,8 +163,10 @@ async function signIn(browser, contextOptions, { email, password }) {
 
 async function resolvePath(context, path) {
   if (typeof path === 'string') return path
+  const from = await resolvePath(context, path.from)
+  if (!from) return null
   const page = await context.newPage()
-  await page.goto(path.from)
+  await page.goto(from)
   const href = await firstLink(path.link)(page)
   await page.close()
   return href
@@ -145,7 +193,15 @@ main(async () => {
   const node = process.execPath
   const aceOptions = { env: { ...process.env, ...env } }
   log(`preparing the ${env.DB_CONNECTION} database ${env.DB_DATABASE} with the demo data`)
-  await runChecked(node, ['ace', 'migration:fresh', '--force'], aceOptions)
+  if (env.DB_CONNECTION === 'sqlite') {
+    // A new file: Lucid's migration:fresh cannot drop SQLite's FTS5 shadow tables.
+    for (const suffix of ['', '-wal', '-shm']) {
+      rmSync(join(ROOT, 'tmp', `${env.DB_DATABASE}.sqlite3${suffix}`), { force: true })
+    }
+    await runChecked(node, ['ace', 'migration:run', '--force'], aceOptions)
+  } else {
+    await runChecked(node, ['ace', 'migration:fresh', '--force'], aceOptions)
+  }
   await runChecked(node, ['ace', 'db:seed'], aceOptions)
 
   const baseURL = `http://${env.HOST}:${env.PORT}`
@@ -205,6 +261,7 @@ main(async () => {
       }
       // Charts animate in; wait for the page to settle.
       await page.waitForLoadState('networkidle')
+      await entry.steps?.(page)
       await page.waitForTimeout(600)
       const file = join(OUTPUT_DIR, `${entry.name}.png`)
       await page.screenshot({ path: file, fullPage: true })

@@ -73,6 +73,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   */
   KNOWLEDGE_CHUNK_SIZE: Env.schema.number.optional(),
   KNOWLEDGE_CHUNK_OVERLAP: Env.schema.number.optional(),
+  QUEUE_LOCK_DURATION_MS: Env.schema.number.optional(),
+  CHAT_REPLY_ATTEMPTS: Env.schema.number.optional(),
+  CHAT_REPLY_BACKOFF_MS: Env.schema.number.optional(),
+  CHAT_SWEEP_EVERY_MS: Env.schema.number.optional(),
 
   /*
   | Mail: `local` stores messages under tmp/mail; production must choose

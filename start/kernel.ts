@@ -17,6 +17,7 @@ server.errorHandler(() => import('#exceptions/handler'))
 server.use([
   () => import('#middleware/request_id_middleware'),
   () => import('#middleware/container_bindings_middleware'),
+  () => import('#middleware/public_cors_middleware'),
   () => import('@adonisjs/static/static_middleware'),
 ])
 
@@ -34,6 +35,7 @@ export const middleware = router.named({
   tenant: () => import('#middleware/tenant_middleware'),
   platform: () => import('#middleware/platform_middleware'),
   console: () => import('#middleware/console_middleware'),
+  realtime: () => import('#middleware/realtime_middleware'),
 })
 
 /**

@@ -73,3 +73,38 @@ export const currentPasswordThrottle = limiter.define('currentPassword', (ctx) =
     .blockFor('15 minutes')
     .usingKey(`current-password:user:${ctx.auth.user?.id ?? ctx.request.ip()}`)
 )
+
+/**
+ * The public chat API (widget), per minute: starting conversations per
+ * client ip and per chatbot, messages per visitor (conversation) and per
+ * chatbot, reads of the transcript per visitor. The README documents them.
+ */
+export const PUBLIC_CHAT_LIMITS = {
+  conversationsPerIp: 10,
+  conversationsPerChatbot: 300,
+  messagesPerVisitor: 20,
+  messagesPerChatbot: 600,
+  readsPerVisitor: 120,
+} as const
+
+export const publicConversationThrottle = limiter.define('publicConversations', (ctx) =>
+  limiter
+    .allowRequests(PUBLIC_CHAT_LIMITS.conversationsPerIp)
+    .every('1 minute')
+    .usingKey(`public-chat:conversations:ip:${ctx.request.ip()}`)
+)
+
+/**
+ * Spends one of the public chat API's per-minute allowances of a chatbot
+ * or conversation (`id`); once spent it throws E_TOO_MANY_REQUESTS (429
+ * with Retry-After). Used by PublicChatService, which knows those ids only
+ * after loading them.
+ */
+export function consumePublicChatLimit(
+  name: Exclude<keyof typeof PUBLIC_CHAT_LIMITS, 'conversationsPerIp'>,
+  id: number
+) {
+  return limiter
+    .use({ requests: PUBLIC_CHAT_LIMITS[name], duration: '1 minute' })
+    .consume(`public-chat:${name}:${id}`)
+}

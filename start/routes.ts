@@ -9,7 +9,8 @@
 import router from '@adonisjs/core/services/router'
 import { middleware, web } from '#start/kernel'
 import { ID } from '#start/routes/console'
-import { healthThrottle, registerThrottle } from '#start/limiter'
+import { healthThrottle, publicConversationThrottle, registerThrottle } from '#start/limiter'
+import { PUBLIC_KEY } from '#validators/public_chat'
 import {
   mailedTokenThrottle,
   passwordForgotPerEmailThrottle,
@@ -37,6 +38,9 @@ const RolesController = () => import('#controllers/api/v1/roles_controller')
 const TokensController = () => import('#controllers/api/v1/tokens_controller')
 const ChatbotsController = () => import('#controllers/api/v1/chatbots_controller')
 const KnowledgeController = () => import('#controllers/api/v1/knowledge_controller')
+const ChatbotMessagesController = () => import('#controllers/api/v1/chatbot_messages_controller')
+const ConversationsController = () => import('#controllers/api/v1/conversations_controller')
+const PublicChatController = () => import('#controllers/api/v1/public_chat_controller')
 
 /*
 | Console pages (session, CSRF; guests are sent to /login)
@@ -78,7 +82,11 @@ import '#start/routes/console_settings'
 import '#start/routes/console_members'
 import '#start/routes/console_access'
 import '#start/routes/console_audit'
+import '#start/routes/console_inbox'
 import '#start/routes/console_platform'
+import '#start/routes/console_chatbots'
+// The page hosting a chatbot's widget for visitors to try.
+import '#start/routes/demo'
 
 /*
 | Operations: liveness and readiness (no auth; details need HEALTH_TOKEN)
@@ -184,6 +192,7 @@ router
         router
           .post('chatbots/:id/duplicate', [ChatbotsController, 'duplicate'])
           .as('chatbots.duplicate')
+        router.post('chatbots/:id/test', [ChatbotsController, 'testConnection']).as('chatbots.test')
 
         // Knowledge of a chatbot
         router
@@ -196,14 +205,39 @@ router
           .get('chatbots/:id/knowledge/:sourceId', [KnowledgeController, 'show'])
           .as('chatbots.knowledge.show')
         router
+          .patch('chatbots/:id/knowledge/:sourceId', [KnowledgeController, 'update'])
+          .as('chatbots.knowledge.update')
+        router
           .delete('chatbots/:id/knowledge/:sourceId', [KnowledgeController, 'destroy'])
           .as('chatbots.knowledge.destroy')
         router
           .post('chatbots/:id/knowledge/:sourceId/reindex', [KnowledgeController, 'reindex'])
           .as('chatbots.knowledge.reindex')
+
+        // A user's message to a chatbot, answered through the pipeline
+        router
+          .post('chatbots/:id/messages', [ChatbotMessagesController, 'store'])
+          .as('chatbots.messages.store')
       })
       .where('id', ID)
       .where('sourceId', ID)
+
+    // Conversations
+    router.get('conversations', [ConversationsController, 'index']).as('conversations.index')
+    router
+      .group(() => {
+        router.get('conversations/:id', [ConversationsController, 'show']).as('conversations.show')
+        router
+          .patch('conversations/:id', [ConversationsController, 'update'])
+          .as('conversations.update')
+        router
+          .post('conversations/:id/messages', [ConversationsController, 'reply'])
+          .as('conversations.messages.store')
+        router
+          .post('conversations/:id/notes', [ConversationsController, 'note'])
+          .as('conversations.notes.store')
+      })
+      .where('id', ID)
   })
   .prefix('/api/v1')
   .as('v1')
@@ -217,6 +251,32 @@ router
   .as('v1.invitations.accept')
   .where('token', /^[A-Za-z0-9_-]{20,100}$/)
   .use(registerThrottle)
+
+/*
+| API v1: public chat for the widget and custom front ends (no account: the
+| chatbot's public key, then the conversation's visitor token; CORS per
+| chatbot in PublicCorsMiddleware; limits in start/limiter.ts)
+*/
+router
+  .group(() => {
+    router
+      .post('chatbots/:key/conversations', [PublicChatController, 'start'])
+      .as('conversations.store')
+      .where('key', PUBLIC_KEY)
+      .use(publicConversationThrottle)
+    router
+      .group(() => {
+        router
+          .get('conversations/:id/messages', [PublicChatController, 'index'])
+          .as('messages.index')
+        router
+          .post('conversations/:id/messages', [PublicChatController, 'store'])
+          .as('messages.store')
+      })
+      .where('id', ID)
+  })
+  .prefix('/api/v1/public')
+  .as('v1.public')
 
 /*
 | API v1: platform administration (super-admin tokens; outside any tenant)

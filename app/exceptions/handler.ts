@@ -123,6 +123,9 @@ const SECRET_INPUTS = [
   'password_confirmation',
   'current_password',
   'confirm',
+  // The chatbot form's provider secrets
+  'providers.openai.api_key',
+  'providers.webhook.secret',
 ]
 
 /**

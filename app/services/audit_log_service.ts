@@ -7,6 +7,7 @@ import Organization from '#models/organization'
 import User from '#models/user'
 import { csvLine } from '#support/csv'
 import { redact } from '#support/redact'
+import { sqlTime } from '#support/sql_time'
 
 export type AuditLogFilters = {
   action?: string
@@ -228,8 +229,6 @@ export default class AuditLogService {
   }
 
   static #format(date: Date) {
-    return DateTime.fromJSDate(date)
-      .toUTC()
-      .toFormat(AuditLog.query().client.dialect.dateTimeFormat)
+    return sqlTime(date)
   }
 }

@@ -1,6 +1,12 @@
 import type { Infer } from '@vinejs/vine/types'
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import Chatbot, { type ProviderSettings } from '#models/chatbot'
+import Conversation from '#models/conversation'
+import { providerFor, ProviderError } from '#providers/chat/index'
 import ApiException from '#exceptions/api_exception'
+import type { AuditedChange } from '#services/audit_service'
+import KnowledgeService from '#services/knowledge_service'
 import { ChatbotStatus, ProviderType, SECRET_PROVIDER_SETTINGS } from '#enums/chatbots'
 import type {
   createChatbotValidator,
@@ -13,6 +19,9 @@ type UpdateChatbotInput = Infer<typeof updateChatbotValidator>
 type ChatbotFilters = Infer<typeof listChatbotsValidator>
 
 const MAX_NAME = 120
+/** What a connection test asks, and how long it waits at most. */
+const CONNECTION_PROBE = 'Connection test from Parley: please answer briefly.'
+const PROBE_TIMEOUT_MS = 15_000
 const COPY_SUFFIX = ' (copy)'
 
 /** Settings each external provider cannot work without. */
@@ -56,6 +65,56 @@ export function presentChatbot(chatbot: Chatbot) {
     created_at: chatbot.createdAt.toISO(),
     updated_at: chatbot.updatedAt.toISO(),
   }
+}
+
+/**
+ * What a connection test found: `ok` with the latency and the start of the
+ * reply, or the classified error.
+ */
+export type ConnectionTestResult = {
+  ok: boolean
+  provider: ProviderType
+  latency_ms: number
+  reply: string | null
+  error_code: string | null
+  error: string | null
+  retryable: boolean | null
+}
+
+/**
+ * The audit entries of chatbot changes, the same whether the API or the
+ * console made them. A connection test keeps all but the sample reply.
+ */
+export const ChatbotChanges = {
+  created: (chatbot: Chatbot): AuditedChange => ({
+    action: 'chatbot.created',
+    subject: { type: 'chatbot', id: chatbot.id },
+    changes: snapshotChatbot(chatbot),
+  }),
+  updated: (
+    chatbot: Chatbot,
+    before: ReturnType<typeof snapshotChatbot>,
+    after: ReturnType<typeof snapshotChatbot>
+  ): AuditedChange => ({
+    action: 'chatbot.updated',
+    subject: { type: 'chatbot', id: chatbot.id },
+    changes: { before, after },
+  }),
+  deleted: (deleted: { id: number; name: string }): AuditedChange => ({
+    action: 'chatbot.deleted',
+    subject: { type: 'chatbot', id: deleted.id },
+    changes: deleted,
+  }),
+  duplicated: (sourceId: number, chatbot: Chatbot): AuditedChange => ({
+    action: 'chatbot.duplicated',
+    subject: { type: 'chatbot', id: chatbot.id },
+    changes: { source_id: Number(sourceId), ...snapshotChatbot(chatbot) },
+  }),
+  connectionTested: (chatbot: Chatbot, result: ConnectionTestResult): AuditedChange => ({
+    action: 'chatbot.connection_tested',
+    subject: { type: 'chatbot', id: chatbot.id },
+    changes: Object.fromEntries(Object.entries(result).filter(([key]) => key !== 'reply')),
+  }),
 }
 
 /**
@@ -142,23 +201,104 @@ export default class ChatbotService {
 
   /**
    * A draft copy with the same settings (secrets included) under a new
-   * public key. Knowledge is not copied.
+   * public key, and copies of its knowledge, in one transaction: indexed
+   * sources with their chunks (the copy answers at once), the others
+   * queued for indexing once committed.
    */
   static async duplicate(id: number | string) {
-    const source = await this.find(id)
-    return Chatbot.create({
-      name: `${source.name.slice(0, MAX_NAME - COPY_SUFFIX.length)}${COPY_SUFFIX}`,
-      description: source.description,
-      status: ChatbotStatus.Draft,
-      providerType: source.providerType,
-      providerSettings: { ...source.providerSettings },
-      systemPrompt: source.systemPrompt,
-      welcomeMessage: source.welcomeMessage,
-      fallbackMessage: source.fallbackMessage,
-      temperature: source.temperature,
-      maxReplyTokens: source.maxReplyTokens,
-      allowedOrigins: [...(source.allowedOrigins ?? [])],
+    const original = await this.find(id)
+    const { copy, unindexed } = await db.transaction(async (trx) => {
+      const created = await Chatbot.create(
+        {
+          name: `${original.name.slice(0, MAX_NAME - COPY_SUFFIX.length)}${COPY_SUFFIX}`,
+          description: original.description,
+          status: ChatbotStatus.Draft,
+          providerType: original.providerType,
+          providerSettings: { ...original.providerSettings },
+          systemPrompt: original.systemPrompt,
+          welcomeMessage: original.welcomeMessage,
+          fallbackMessage: original.fallbackMessage,
+          temperature: original.temperature,
+          maxReplyTokens: original.maxReplyTokens,
+          allowedOrigins: [...(original.allowedOrigins ?? [])],
+        },
+        { client: trx }
+      )
+      return {
+        copy: created,
+        unindexed: await KnowledgeService.copyAll(original.id, created.id, trx),
+      }
     })
+    await KnowledgeService.queueIndexing(unindexed)
+    return copy
+  }
+
+  /**
+   * How many conversations each of these chatbots started today (UTC), in
+   * one grouped query: chatbot id → count (absent when none).
+   */
+  static async conversationsToday(chatbotIds: number[]) {
+    if (chatbotIds.length === 0) return new Map<number, number>()
+    const startOfDay = DateTime.utc()
+      .startOf('day')
+      .toFormat(db.connection().dialect.dateTimeFormat)
+    const rows = await Conversation.query()
+      .whereIn('chatbot_id', chatbotIds)
+      .where('created_at', '>=', startOfDay)
+      .groupBy('chatbot_id')
+      .select('chatbot_id')
+      .count('* as total')
+    return new Map(rows.map((row) => [Number(row.chatbotId), Number(row.$extras.total)]))
+  }
+
+  /**
+   * Sends a short probe through the chatbot's provider, outside any
+   * conversation, and reports whether it answered and how fast, or the
+   * classified error. Nothing is stored; messages never carry a secret
+   * (providers keep them out of their errors).
+   */
+  static async testConnection(
+    id: number | string
+  ): Promise<{ chatbot: Chatbot; result: ConnectionTestResult }> {
+    const chatbot = await this.find(id)
+    const started = performance.now()
+    const latencyMs = () => Math.round(performance.now() - started)
+    try {
+      const reply = await providerFor(chatbot).reply({
+        chatbot,
+        message: { id: 0, content: CONNECTION_PROBE, createdAt: DateTime.utc().toISO() },
+        conversation: { id: 0, channel: 'console', status: 'open' },
+        contact: { id: 0, externalId: null, name: null, email: null, metadata: {} },
+        history: [],
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      })
+      return {
+        chatbot,
+        result: {
+          ok: true,
+          provider: chatbot.providerType,
+          latency_ms: latencyMs(),
+          reply: reply.content.slice(0, 200),
+          error_code: null,
+          error: null,
+          retryable: null,
+        },
+      }
+    } catch (error) {
+      const classified = error instanceof ProviderError
+      return {
+        chatbot,
+        result: {
+          ok: false,
+          provider: chatbot.providerType,
+          latency_ms: latencyMs(),
+          reply: null,
+          error_code: classified ? error.code : 'provider_error',
+          error: classified ? error.message : 'The provider could not be reached.',
+          retryable: classified ? error.retryable : true,
+        },
+      }
+    }
   }
 
   /**

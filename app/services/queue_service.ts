@@ -40,4 +40,25 @@ export default class QueueService {
       ...jobOptions,
     })
   }
+
+  /**
+   * Repeats a job every `everyMs` (a BullMQ job scheduler, no cron
+   * daemon): registering it again only updates it, so every worker may do
+   * it at start.
+   */
+  static async schedule<Payload>(Job: JobClass<Payload>, everyMs: number, payload: Payload) {
+    const data: JobData<Payload> = {
+      payload,
+      context: { request_id: null, organization_id: null },
+    }
+    return queueManager.getOrSet(Job.queue).upsertJobScheduler(
+      Job.name,
+      { every: everyMs },
+      {
+        name: Job.name,
+        data,
+        opts: { ...app.config.get<JobsOptions>('queue.jobs'), ...Job.options },
+      }
+    )
+  }
 }

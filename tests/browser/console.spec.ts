@@ -134,6 +134,7 @@ test.group('Console in chromium: every page', (group) => {
     const page = await signIn(browserContext, owner.email)
     await tour(page, [
       ['/', 'Dashboard'],
+      ['/conversations', 'Inbox'],
       ['/members', 'Members'],
       ['/invitations', 'invitations'],
       ['/roles', 'Roles'],

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import mail from '@adonisjs/mail/services/main'
 import router from '@adonisjs/core/services/router'
@@ -6,11 +7,15 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import Role from '#models/role'
 import Chatbot from '#models/chatbot'
 import KnowledgeSource from '#models/knowledge_source'
+import Contact from '#models/contact'
+import Conversation from '#models/conversation'
+import Message from '#models/message'
 import User from '#models/user'
 import type Organization from '#models/organization'
 import InvitationService from '#services/invitation_service'
 import TenantService from '#services/tenant_service'
 import AuditService from '#services/audit_service'
+import PublicChatService from '#services/public_chat_service'
 import { TenantContext } from '#support/tenant_context'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 
@@ -40,6 +45,7 @@ type World = {
   auditA: number
   chatbotA: number
   knowledgeA: number
+  conversationA: number
 }
 
 /**
@@ -65,6 +71,9 @@ async function snapshotA(world: World) {
     db.from('chatbots').where('organization_id', orgId).orderBy('id'),
     db.from('knowledge_sources').where('organization_id', orgId).orderBy('id'),
     db.from('knowledge_chunks').where('organization_id', orgId).orderBy('id'),
+    db.from('contacts').where('organization_id', orgId).orderBy('id'),
+    db.from('conversations').where('organization_id', orgId).orderBy('id'),
+    db.from('messages').where('organization_id', orgId).orderBy('id'),
   ])
   return JSON.stringify(rows)
 }
@@ -131,6 +140,7 @@ const CASES: Record<
   'POST /api/v1/chatbots/:id/duplicate': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/duplicate`,
   }),
+  'POST /api/v1/chatbots/:id/test': (w) => ({ url: `/api/v1/chatbots/${w.chatbotA}/test` }),
   'GET /api/v1/chatbots/:id/knowledge': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/knowledge`,
     foreignIds: [w.knowledgeA],
@@ -142,11 +152,61 @@ const CASES: Record<
   'GET /api/v1/chatbots/:id/knowledge/:sourceId': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}`,
   }),
+  'PATCH /api/v1/chatbots/:id/knowledge/:sourceId': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}`,
+    body: { title: 'Stolen handbook', content: 'Overwritten' },
+  }),
   'DELETE /api/v1/chatbots/:id/knowledge/:sourceId': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}`,
   }),
+  'POST /api/v1/chatbots/:id/messages': (w) => ({
+    url: `/api/v1/chatbots/${w.chatbotA}/messages`,
+    body: { text: 'Talking to A', conversation_id: w.conversationA },
+  }),
+  'GET /api/v1/conversations': (w) => ({
+    url: '/api/v1/conversations',
+    foreignIds: [w.conversationA],
+  }),
+  'GET /api/v1/conversations/:id': (w) => ({ url: `/api/v1/conversations/${w.conversationA}` }),
+  'PATCH /api/v1/conversations/:id': (w) => ({
+    url: `/api/v1/conversations/${w.conversationA}`,
+    body: { status: 'resolved' },
+  }),
+  'POST /api/v1/conversations/:id/messages': (w) => ({
+    url: `/api/v1/conversations/${w.conversationA}/messages`,
+    body: { text: 'Hijacked reply' },
+  }),
+  'POST /api/v1/conversations/:id/notes': (w) => ({
+    url: `/api/v1/conversations/${w.conversationA}/notes`,
+    body: { text: 'Hijacked note' },
+  }),
   'POST /api/v1/chatbots/:id/knowledge/:sourceId/reindex': (w) => ({
     url: `/api/v1/chatbots/${w.chatbotA}/knowledge/${w.knowledgeA}/reindex`,
+  }),
+}
+
+/**
+ * The public chat API has no tenant: a chatbot's public key, then a
+ * conversation's visitor token, are the credentials. For each of its
+ * routes: what a visitor of organization B's chatbot (with B's visitor
+ * token, and B's API token) tries on organization A's chatbot and widget
+ * conversation. Always 404, and A's rows stay as they were.
+ */
+const PUBLIC_CASES: Record<
+  string,
+  (world: World & { widgetConversationA: number }) => { url: string; body?: object }
+> = {
+  // A chatbot's id is not its public key.
+  'POST /api/v1/public/chatbots/:key/conversations': (w) => ({
+    url: `/api/v1/public/chatbots/${w.chatbotA}/conversations`,
+    body: {},
+  }),
+  'GET /api/v1/public/conversations/:id/messages': (w) => ({
+    url: `/api/v1/public/conversations/${w.widgetConversationA}/messages`,
+  }),
+  'POST /api/v1/public/conversations/:id/messages': (w) => ({
+    url: `/api/v1/public/conversations/${w.widgetConversationA}/messages`,
+    body: { text: 'Planted by B' },
   }),
 }
 
@@ -214,6 +274,28 @@ async function buildWorld(): Promise<World> {
       .create({ chatbotId: chatbot.id, position: 0, content: 'Alpha secrets' })
     return source
   })
+  const conversation = await TenantContext.run(orgA.id, async () => {
+    const contact = await Contact.create({
+      externalId: 'alpha-customer',
+      metadata: {},
+      firstSeenAt: DateTime.now(),
+      lastSeenAt: DateTime.now(),
+    })
+    const created = await Conversation.create({
+      chatbotId: chatbot.id,
+      contactId: contact.id,
+      channel: 'api' as Conversation['channel'],
+      status: 'open' as Conversation['status'],
+      lastMessageAt: DateTime.now(),
+    })
+    await Message.create({
+      conversationId: created.id,
+      role: 'user' as Message['role'],
+      content: 'Alpha customer question',
+      status: 'delivered' as Message['status'],
+    })
+    return created
+  })
   return {
     orgA,
     orgB,
@@ -225,6 +307,7 @@ async function buildWorld(): Promise<World> {
     auditA: audit.id,
     chatbotA: chatbot.id,
     knowledgeA: knowledge.id,
+    conversationA: conversation.id,
   }
 }
 
@@ -241,11 +324,14 @@ test.group('Authorization matrix: object level (BOLA)', (group) => {
     const missing = apiV1Routes().filter(
       (route) =>
         !(route in CASES) &&
+        !(route in PUBLIC_CASES) &&
         !(route in NOT_TENANT_SCOPED) &&
         !route.split(' ')[1].startsWith(PUBLIC_AUTH_PREFIX)
     )
     assert.deepEqual(missing, [], 'add a BOLA case (or a reasoned exclusion) for these routes')
-    const stale = Object.keys(CASES).filter((route) => !apiV1Routes().includes(route))
+    const stale = [...Object.keys(CASES), ...Object.keys(PUBLIC_CASES)].filter(
+      (route) => !apiV1Routes().includes(route)
+    )
     assert.deepEqual(stale, [], 'these cases name routes that no longer exist')
   })
 
@@ -279,6 +365,52 @@ test.group('Authorization matrix: object level (BOLA)', (group) => {
         const ids = (response.body().data ?? []).map((row: any) => row.id ?? row.user_id)
         for (const id of foreignIds) assert.notInclude(ids, id)
       }
+      assert.equal(await snapshotA(world), before, `${route} changed organization A's rows`)
+    })
+  }
+
+  for (const route of Object.keys(PUBLIC_CASES)) {
+    test(`${route}: a visitor of organization B cannot reach organization A's chatbot or conversations`, async ({
+      client,
+      assert,
+    }) => {
+      const world = await buildWorld()
+      const chatbotA = await TenantContext.asPlatform(() => Chatbot.findOrFail(world.chatbotA))
+      const chatbotB = await TenantContext.run(world.orgB.id, () =>
+        Chatbot.create({
+          name: 'Beta bot',
+          status: 'active' as Chatbot['status'],
+          providerType: 'builtin' as Chatbot['providerType'],
+          providerSettings: {},
+          temperature: 0.3,
+          maxReplyTokens: 512,
+          allowedOrigins: [],
+        })
+      )
+      const widgetA = await PublicChatService.start(chatbotA, undefined)
+      const visitorB = await PublicChatService.start(chatbotB, undefined)
+      const ownerB = (
+        await db.from('memberships').where('organization_id', world.orgB.id).firstOrFail()
+      ).user_id
+      const tokenB = await tokenFor(await User.findOrFail(ownerB), world.orgB)
+      const { url, body } = PUBLIC_CASES[route]({
+        ...world,
+        widgetConversationA: widgetA.conversation.id,
+      })
+      const [method] = route.split(' ')
+      const before = await snapshotA(world)
+
+      const request = client
+        .request(url, method as any)
+        .bearerToken(tokenB)
+        .header('X-Visitor-Token', visitorB.visitorToken)
+      const response = await (body ? request.json(body) : request)
+
+      assert.equal(
+        response.status(),
+        404,
+        `${route} answered ${response.status()}: ${response.text()}`
+      )
       assert.equal(await snapshotA(world), before, `${route} changed organization A's rows`)
     })
   }
@@ -338,7 +470,43 @@ const FUNCTION_LEVEL: {
   { who: 'narrow-token', route: 'GET /api/v1/audit-logs', allowed: false },
   { who: 'owner', route: 'GET /api/v1/admin/organizations', allowed: false },
   ...chatbotRows(),
+  ...conversationRows(),
 ]
+
+/**
+ * Conversations: members with `conversations.view` (everyone but a narrow
+ * token) read them; `conversations.reply` (agent, admin, owner) takes part.
+ */
+function conversationRows() {
+  const unknown = '/api/v1/conversations/999999999'
+  const reads = [
+    { route: 'GET /api/v1/conversations' },
+    { route: 'GET /api/v1/conversations/:id', url: unknown },
+  ]
+  const writes = [
+    { route: 'PATCH /api/v1/conversations/:id', url: unknown, body: { status: 'resolved' } },
+    { route: 'POST /api/v1/conversations/:id/messages', url: `${unknown}/messages`, body: {} },
+    { route: 'POST /api/v1/conversations/:id/notes', url: `${unknown}/notes`, body: {} },
+    {
+      route: 'POST /api/v1/chatbots/:id/messages',
+      url: '/api/v1/chatbots/999999999/messages',
+      body: {},
+    },
+  ]
+  return [
+    ...reads.flatMap((row) => [
+      { who: 'viewer' as const, ...row, allowed: true },
+      { who: 'agent' as const, ...row, allowed: true },
+      { who: 'narrow-token' as const, ...row, allowed: false },
+    ]),
+    ...writes.flatMap((row) => [
+      { who: 'viewer' as const, ...row, allowed: false },
+      { who: 'narrow-token' as const, ...row, allowed: false },
+      { who: 'agent' as const, ...row, allowed: true },
+      { who: 'owner' as const, ...row, allowed: true },
+    ]),
+  ]
+}
 
 /**
  * Chatbots and their knowledge: every member with `chatbots.view` reads
@@ -360,7 +528,13 @@ function chatbotRows() {
     { route: 'PATCH /api/v1/chatbots/:id', url: unknown, body: { name: 'Renamed bot' } },
     { route: 'DELETE /api/v1/chatbots/:id', url: unknown },
     { route: 'POST /api/v1/chatbots/:id/duplicate', url: `${unknown}/duplicate` },
+    { route: 'POST /api/v1/chatbots/:id/test', url: `${unknown}/test` },
     { route: 'POST /api/v1/chatbots/:id/knowledge', url: `${unknown}/knowledge`, body: {} },
+    {
+      route: 'PATCH /api/v1/chatbots/:id/knowledge/:sourceId',
+      url: `${unknown}/knowledge/999999999`,
+      body: { title: 'Renamed' },
+    },
     {
       route: 'DELETE /api/v1/chatbots/:id/knowledge/:sourceId',
       url: `${unknown}/knowledge/999999999`,

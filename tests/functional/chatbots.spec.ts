@@ -108,6 +108,31 @@ test.group('Chatbots API', (group) => {
     })
   })
 
+  test('the openai provider can turn streaming off and set its timeout', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const response = await client
+      .post('/api/v1/chatbots')
+      .bearerToken(await tokenFor(owner, organization))
+      .json({
+        ...openaiBot,
+        provider_settings: { ...openaiBot.provider_settings, stream: false, timeout_ms: 30_000 },
+      })
+    response.assertStatus(201)
+    assert.deepEqual(response.body().data.provider_settings, {
+      base_url: 'http://localhost:11434/v1',
+      model: 'llama3',
+      stream: false,
+      timeout_ms: 30_000,
+    })
+    const stored = await TenantContext.run(organization.id, () =>
+      Chatbot.findOrFail(response.body().data.id)
+    )
+    assert.isFalse(stored.providerSettings.stream)
+  })
+
   test('lists newest first with filters and pagination meta, only this organization', async ({
     client,
     assert,
@@ -329,6 +354,16 @@ test.group('Chatbots API', (group) => {
         { name: 'Bot', provider_type: 'openai', provider_settings: { ...openai, api_key: '' } },
         'provider_settings.api_key',
         'required',
+      ],
+      [
+        { name: 'Bot', provider_type: 'openai', provider_settings: { ...openai, timeout_ms: 50 } },
+        'provider_settings.timeout_ms',
+        'min',
+      ],
+      [
+        { name: 'Bot', provider_type: 'openai', provider_settings: { ...openai, stream: 'often' } },
+        'provider_settings.stream',
+        'boolean',
       ],
       [
         {

@@ -1,19 +1,24 @@
+import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
-import queueManager from '@rlanz/bull-queue/services/main'
-import type { Job as BullJob } from 'bullmq'
-import Chatbot from '#models/chatbot'
-import type Organization from '#models/organization'
+import Organization from '#models/organization'
 import KnowledgeService from '#services/knowledge_service'
+import { MAX_CONTENT } from '#validators/knowledge'
 import { TenantContext } from '#support/tenant_context'
-import { runJob } from '#support/job_runner'
-import type { JobData } from '#jobs/base_job'
 import { auditQuery } from '#tests/helpers/audit'
-import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
-
-const words = (count: number, prefix = 'word') =>
-  Array.from({ length: count }, (_, index) => `${prefix}${index}`).join(' ')
+import { addMember, tokenFor } from '#tests/helpers/identity'
+import {
+  chunksOf,
+  drainIndexJobs,
+  isPostgres,
+  ownerSetup,
+  queuedIndexJobs,
+  runIndexJobs,
+  searchChunks,
+  seedChatbot,
+  words,
+} from '#tests/fixtures/knowledge'
 
 const LONG_TEXT = words(400, 'parley')
 
@@ -27,52 +32,11 @@ const FAQ = {
   ],
 }
 
-function seedChatbot(organization: Organization, name = 'Support bot') {
-  return TenantContext.run(organization.id, () =>
-    Chatbot.create({
-      name,
-      status: 'active' as Chatbot['status'],
-      providerType: 'builtin' as Chatbot['providerType'],
-      providerSettings: {},
-      temperature: 0.3,
-      maxReplyTokens: 512,
-      allowedOrigins: [],
-    })
-  )
-}
-
-async function ownerSetup() {
-  const { organization, owner } = await createOrganization()
-  const chatbot = await seedChatbot(organization)
-  const token = await tokenFor(owner, organization)
-  return { organization, owner, chatbot, token }
-}
-
-/**
- * The index jobs waiting on the `low` queue, run the way the worker runs
- * them (class by name, in the organization of their context), then removed.
- */
-async function runIndexJobs() {
-  const queue = queueManager.getOrSet('low')
-  const jobs = (await queue.getJobs(['waiting', 'prioritized', 'delayed'])).filter(
-    (job) => job.name === 'IndexKnowledgeSource'
-  ) as BullJob<JobData<{ sourceId: number }>>[]
-  for (const job of jobs) {
-    await runJob(job)
-    await job.remove()
-  }
-  return jobs
-}
-
 async function expectStatus(
   request: PromiseLike<{ assertStatus(status: number): void }>,
   status: number
 ) {
   ;(await request).assertStatus(status)
-}
-
-function chunksOf(sourceId: number) {
-  return db.from('knowledge_chunks').where('knowledge_source_id', sourceId).orderBy('position')
 }
 
 test.group('Knowledge: chunking', () => {
@@ -127,9 +91,7 @@ test.group('Knowledge: chunking', () => {
 
 test.group('Knowledge API', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  group.each.setup(async () => {
-    await queueManager.getOrSet('low').drain(true)
-  })
+  group.each.setup(() => drainIndexJobs())
 
   test('a text source is stored pending, indexed by the job on the low queue', async ({
     client,
@@ -148,12 +110,15 @@ test.group('Knowledge API', (group) => {
       title: 'Handbook',
       status: 'pending',
       chunk_count: 0,
+      progress: 0,
+      file_name: null,
       content: LONG_TEXT,
     })
 
     const jobs = await runIndexJobs()
     assert.lengthOf(jobs, 1)
     assert.equal(jobs[0].queueName, 'low')
+    assert.equal(jobs[0].progress, 100)
     assert.deepEqual(jobs[0].data.payload, { sourceId: created.id })
     assert.equal(jobs[0].data.context.organization_id, organization.id)
 
@@ -163,7 +128,11 @@ test.group('Knowledge API', (group) => {
       .get(`/api/v1/chatbots/${chatbot.id}/knowledge/${created.id}`)
       .bearerToken(token)
     shown.assertStatus(200)
-    assert.containsSubset(shown.body().data, { status: 'indexed', chunk_count: expected })
+    assert.containsSubset(shown.body().data, {
+      status: 'indexed',
+      chunk_count: expected,
+      progress: 100,
+    })
     const chunks = await chunksOf(created.id)
     assert.lengthOf(chunks, expected)
     assert.deepEqual(
@@ -196,8 +165,8 @@ test.group('Knowledge API', (group) => {
 
     const chunks = await chunksOf(created.id)
     assert.deepEqual(
-      chunks.map((chunk) => chunk.content),
-      FAQ.items.map(({ question, answer }) => `Q: ${question}\nA: ${answer}`)
+      chunks.map((chunk) => ({ question: chunk.heading, answer: chunk.content })),
+      FAQ.items
     )
     const shown = await client
       .get(`/api/v1/chatbots/${chatbot.id}/knowledge/${created.id}`)
@@ -254,7 +223,7 @@ test.group('Knowledge API', (group) => {
       .post(`/api/v1/chatbots/${chatbot.id}/knowledge/${created.id}/reindex`)
       .bearerToken(token)
     response.assertStatus(202)
-    assert.equal(response.body().data.status, 'pending')
+    assert.containsSubset(response.body().data, { status: 'pending', progress: 0 })
     assert.lengthOf(await runIndexJobs(), 1)
     // A job delivered twice changes nothing either.
     await TenantContext.run(organization.id, () => KnowledgeService.index(created.id))
@@ -277,6 +246,76 @@ test.group('Knowledge API', (group) => {
         .where('action', 'knowledge.reindexed')
         .where('subject_id', String(created.id)),
       1
+    )
+  })
+
+  test('editing a source re-indexes it when its content changes (audited); a title alone does not', async ({
+    client,
+    assert,
+  }) => {
+    const { chatbot, token } = await ownerSetup()
+    const text = (
+      await client
+        .post(`/api/v1/chatbots/${chatbot.id}/knowledge`)
+        .bearerToken(token)
+        .json({ type: 'text', title: 'Handbook', content: 'Parcels leave on Mondays.' })
+    ).body().data
+    const faq = (
+      await client.post(`/api/v1/chatbots/${chatbot.id}/knowledge`).bearerToken(token).json(FAQ)
+    ).body().data
+    await runIndexJobs()
+    const url = (id: number) => `/api/v1/chatbots/${chatbot.id}/knowledge/${id}`
+
+    const renamed = await client.patch(url(text.id)).bearerToken(token).json({ title: 'Shipping' })
+    renamed.assertStatus(200)
+    assert.containsSubset(renamed.body().data, { title: 'Shipping', status: 'indexed' })
+    assert.lengthOf(await queuedIndexJobs(), 0)
+
+    const edited = await client
+      .patch(url(text.id))
+      .bearerToken(token)
+      .json({ content: 'Parcels leave on Fridays.' })
+    edited.assertStatus(200)
+    assert.containsSubset(edited.body().data, { status: 'pending', progress: 0 })
+    assert.lengthOf(await runIndexJobs(), 1)
+    assert.deepEqual(
+      (await chunksOf(text.id)).map((chunk) => chunk.content),
+      ['Parcels leave on Fridays.']
+    )
+
+    const items = [{ question: 'Do you ship on Sundays?', answer: 'No, never.' }]
+    const faqEdited = await client.patch(url(faq.id)).bearerToken(token).json({ items })
+    faqEdited.assertStatus(200)
+    assert.deepEqual(faqEdited.body().data.items, items)
+    await runIndexJobs()
+    assert.deepEqual(
+      (await chunksOf(faq.id)).map((chunk) => chunk.heading),
+      ['Do you ship on Sundays?']
+    )
+
+    const [audit] = await auditQuery()
+      .where('action', 'knowledge.updated')
+      .where('subject_id', String(faq.id))
+    assert.deepEqual(audit.changes, {
+      chatbot_id: chatbot.id,
+      before: { title: 'Billing FAQ', items: 3 },
+      after: { title: 'Billing FAQ', items: 1 },
+      reindexed: true,
+    })
+
+    for (const [id, body] of [
+      [faq.id, { content: 'not for an FAQ' }],
+      [text.id, { items }],
+      [text.id, { title: 'x'.repeat(201) }],
+      [text.id, { content: 'x'.repeat(MAX_CONTENT + 1) }],
+    ] as const) {
+      const refused = await client.patch(url(id)).bearerToken(token).json(body)
+      refused.assertStatus(422)
+    }
+    assert.lengthOf(await queuedIndexJobs(), 0)
+    assert.deepEqual(
+      (await chunksOf(text.id)).map((chunk) => chunk.content),
+      ['Parcels leave on Fridays.']
     )
   })
 
@@ -418,4 +457,207 @@ test.group('Knowledge API', (group) => {
       0
     )
   })
+})
+
+test.group('Knowledge: duplicating a chatbot', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.setup(() => drainIndexJobs())
+
+  test('copies its knowledge: indexed sources with their chunks, the others queued', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, chatbot, token } = await ownerSetup()
+    const base = `/api/v1/chatbots/${chatbot.id}/knowledge`
+    const add = async (body: object) =>
+      (await client.post(base).bearerToken(token).json(body)).body().data
+    const handbook = await add({ type: 'text', title: 'Handbook', content: LONG_TEXT })
+    const faq = await add(FAQ)
+    const gone = await add({ type: 'text', title: 'Gone', content: 'Deleted knowledge' })
+    await runIndexJobs()
+    await expectStatus(client.delete(`${base}/${gone.id}`).bearerToken(token), 200)
+    const later = await add({ type: 'text', title: 'Later', content: 'Not indexed yet' })
+    const originals = JSON.stringify(await db.from('knowledge_chunks').orderBy('id'))
+
+    const response = await client
+      .post(`/api/v1/chatbots/${chatbot.id}/duplicate`)
+      .bearerToken(token)
+    response.assertStatus(201)
+    const copyId = response.body().data.id
+
+    const copies = await db
+      .from('knowledge_sources')
+      .where('chatbot_id', copyId)
+      .whereNull('deleted_at')
+      .orderBy('id')
+    assert.deepEqual(
+      copies.map(({ title, type, status, chunk_count: chunks, progress }) => ({
+        title,
+        type,
+        status,
+        chunks,
+        progress,
+      })),
+      [
+        {
+          title: 'Handbook',
+          type: 'text',
+          status: 'indexed',
+          chunks: KnowledgeService.chunk(LONG_TEXT).length,
+          progress: 100,
+        },
+        { title: 'Billing FAQ', type: 'faq', status: 'indexed', chunks: 3, progress: 100 },
+        { title: 'Later', type: 'text', status: 'pending', chunks: 0, progress: 0 },
+      ]
+    )
+    for (const copy of copies) assert.equal(copy.organization_id, organization.id)
+    assert.lengthOf(await db.from('knowledge_sources').where('chatbot_id', copyId), 3)
+
+    // Indexed sources come with their chunks: the copy answers at once.
+    const pieces = (rows: any[]) =>
+      rows.map(({ position, heading, content }) => ({ position, heading, content }))
+    for (const [original, copy] of [
+      [handbook, copies[0]],
+      [faq, copies[1]],
+    ]) {
+      const copied = await chunksOf(copy.id)
+      assert.deepEqual(pieces(copied), pieces(await chunksOf(original.id)))
+      for (const chunk of copied) {
+        assert.equal(chunk.chatbot_id, copyId)
+        assert.equal(chunk.organization_id, organization.id)
+      }
+    }
+    const found = await searchChunks('parley7')
+    assert.sameMembers(
+      found.map((chunk) => chunk.chatbot_id),
+      [chatbot.id, copyId]
+    )
+    const refund = await searchChunks('refund')
+    assert.includeMembers(
+      refund.map((chunk) => chunk.knowledge_source_id),
+      [copies[1].id]
+    )
+
+    // The unindexed one is queued (beside its original, still waiting).
+    assert.sameMembers(
+      (await queuedIndexJobs()).map((job) => job.data.payload.sourceId),
+      [later.id, copies[2].id]
+    )
+    await runIndexJobs()
+    assert.lengthOf(await chunksOf(copies[2].id), 1)
+    // The original chatbot's knowledge is unchanged.
+    assert.equal(
+      JSON.stringify(
+        await db.from('knowledge_chunks').whereNot('chatbot_id', copyId).orderBy('id')
+      ),
+      JSON.stringify([...JSON.parse(originals), ...(await chunksOf(later.id))])
+    )
+  })
+})
+
+test.group('Knowledge: indexing progress', (group) => {
+  // Other connections see committed rows only: these tests commit, then
+  // remove what they wrote.
+  let organization: Organization
+  group.each.setup(async () => {
+    organization = await Organization.create({
+      name: 'Progress',
+      slug: `progress-${randomUUID()}`,
+      status: 'active',
+      plan: 'free',
+      settings: {},
+    })
+    return async () => {
+      for (const table of ['knowledge_chunks', 'knowledge_sources', 'chatbots']) {
+        await db.from(table).where('organization_id', organization.id).delete()
+      }
+      await db.from('organizations').where('id', organization.id).delete()
+    }
+  })
+  group.each.setup(() => drainIndexJobs())
+
+  /**
+   * A big indexed source, and a way to index it again.
+   */
+  async function indexedSource() {
+    const chatbot = await seedChatbot(organization)
+    const content = words(30_000, 'parley').slice(0, MAX_CONTENT)
+    const source = await TenantContext.run(organization.id, () =>
+      KnowledgeService.create(chatbot.id, { type: 'text' as any, title: 'Big', content })
+    )
+    await drainIndexJobs()
+    const index = (onProgress?: (progress: number) => unknown) =>
+      TenantContext.run(organization.id, () => KnowledgeService.index(source.id, { onProgress }))
+    await index()
+    const chunkIds = (await chunksOf(source.id)).map((chunk) => chunk.id)
+    return { source, index, chunkIds }
+  }
+
+  /**
+   * On SQLite the steps between 10 and 100 run inside the chunk
+   * transaction, which holds the only connection: nothing can look then.
+   */
+  const canLook = (progress: number) => isPostgres() || progress <= 10 || progress === 100
+
+  test('rises in steps while chunks are written, seen by other connections; old chunks stay until the new set is complete', async ({
+    assert,
+  }) => {
+    const { source, index, chunkIds } = await indexedSource()
+    assert.isAbove(chunkIds.length, 200)
+
+    const steps: { progress: number; row?: any; chunks?: number[] }[] = []
+    await index(async (progress) => {
+      if (!canLook(progress)) return steps.push({ progress })
+      const row = await db.from('knowledge_sources').where('id', source.id).first()
+      const chunks = (await chunksOf(source.id)).map((chunk) => chunk.id)
+      steps.push({ progress, row, chunks })
+    })
+
+    const values = steps.map(({ progress }) => progress)
+    assert.deepEqual(values.slice(0, 2), [0, 10])
+    assert.equal(values.at(-1), 100)
+    assert.isAtLeast(values.filter((value) => value > 10 && value < 100).length, 4)
+    for (let at = 1; at < values.length; at++) assert.isAbove(values[at], values[at - 1])
+
+    const [done] = steps.splice(-1)
+    for (const { progress, row, chunks } of steps.filter((step) => step.row)) {
+      assert.containsSubset(row, { status: 'indexing', progress })
+      assert.deepEqual(chunks, chunkIds)
+    }
+    assert.equal(steps.filter((step) => step.row).length, isPostgres() ? steps.length : 2)
+    assert.containsSubset(done.row, {
+      status: 'indexed',
+      progress: 100,
+      chunk_count: chunkIds.length,
+    })
+    assert.lengthOf(done.chunks!, chunkIds.length)
+    assert.notIncludeMembers(done.chunks!, chunkIds)
+  }).timeout(30_000)
+
+  test('a failure keeps the old chunks; the source is failed at the progress it reached', async ({
+    assert,
+  }) => {
+    const { source, index, chunkIds } = await indexedSource()
+
+    let failedAt = 0
+    await assert.rejects(
+      () =>
+        index((progress) => {
+          if (progress <= 40 || progress === 100) return
+          failedAt = progress
+          throw new Error('Disk full')
+        }),
+      'Disk full'
+    )
+
+    const row = await db.from('knowledge_sources').where('id', source.id).first()
+    assert.containsSubset(row, { status: 'failed', error: 'Disk full' })
+    // PostgreSQL shows the step that failed; SQLite the last one before the transaction.
+    assert.isAbove(failedAt, 40)
+    assert.equal(row.progress, isPostgres() ? failedAt : 10)
+    assert.deepEqual(
+      (await chunksOf(source.id)).map((chunk) => chunk.id),
+      chunkIds
+    )
+  }).timeout(30_000)
 })

@@ -10,10 +10,11 @@ import AuditLogService, {
 import { listAuditLogsValidator } from '#validators/audit_log'
 
 /**
- * Validated audit filters as query-string values again, for the filter
- * form, pagination links and the export link (dates as the form sent them).
+ * Validated list filters (audit log, inbox) as query-string values again,
+ * for the filter form, pagination links and the export link (dates as the
+ * form sent them).
  */
-export function filterQuery(filters: AuditLogFilters & { page?: number; per_page?: number }) {
+export function filterQuery(filters: object) {
   const query: Record<string, string> = {}
   for (const [key, value] of Object.entries(filters)) {
     if (value === undefined || value === null || key === 'page') continue
