@@ -20,7 +20,8 @@ export type AuditedChange = {
   action: string
   subject: { type: string; id: string | number }
   changes: unknown
-  organizationId?: number
+  /** null: a platform change that belongs to no organization (not the actor's). */
+  organizationId?: number | null
 }
 
 export type AuditInput = {
@@ -156,10 +157,9 @@ export default class AuditService {
     return {
       ...input,
       organizationId:
-        input.organizationId ??
-        ctx.tenant?.organization.id ??
-        user?.currentAccessToken?.organizationId ??
-        null,
+        input.organizationId !== undefined
+          ? input.organizationId
+          : (ctx.tenant?.organization.id ?? user?.currentAccessToken?.organizationId ?? null),
       actorUserId: input.actorUserId ?? user?.id ?? null,
       actorTokenId: Number.isFinite(tokenId) ? tokenId : null,
       ip: ctx.request.ip(),
