@@ -75,13 +75,15 @@ test.group('Mail: the mail queue', () => {
   test('a worker process delivers over SMTP with the smtp mailer', async ({ assert, cleanup }) => {
     const smtp = await startSmtpServer()
     cleanup(() => smtp.close())
+    // The worker process takes only this test's job, and stops gracefully so it leaves none active.
+    await queueManager.getOrSet('mail').obliterate({ force: true })
     const worker = spawnParley(['ace', 'queue:listen', '--queue=mail'], {
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(smtp.port),
       MAIL_FROM_ADDRESS: 'support@parley.test',
       MAIL_FROM_NAME: 'Parley Support',
     })
-    cleanup(() => worker.stop())
+    cleanup(() => worker.terminate())
     await waitFor(() => worker.output().includes('Listening on queue(s): mail'), 30_000, 100)
 
     const email = `ada-${randomUUID()}@example.com`

@@ -43,5 +43,18 @@ export function spawnParley(args: string[], extraEnv: Record<string, string> = {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited
     },
+    /**
+     * Asks the process to stop (SIGTERM: a worker finishes its jobs in
+     * flight), killing it if it has not exited within `timeoutMs`, so a
+     * worker never leaves a locked job behind for the next test.
+     */
+    terminate: async (timeoutMs = 15_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return exited
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
   }
 }
