@@ -33,6 +33,7 @@ const MembersController = () => import('#controllers/api/v1/members_controller')
 const InvitationsController = () => import('#controllers/api/v1/invitations_controller')
 const AdminOrganizationsController = () =>
   import('#controllers/api/v1/admin_organizations_controller')
+const AdminQueuesController = () => import('#controllers/api/v1/admin_queues_controller')
 const PermissionsController = () => import('#controllers/api/v1/permissions_controller')
 const RolesController = () => import('#controllers/api/v1/roles_controller')
 const TokensController = () => import('#controllers/api/v1/tokens_controller')
@@ -288,6 +289,27 @@ router
       .patch('organizations/:id', [AdminOrganizationsController, 'update'])
       .as('organizations.update')
       .where('id', ID)
+
+    // Queue monitor: the fixed paths come before `queues/:name`.
+    router.get('queues', [AdminQueuesController, 'index']).as('queues.index')
+    router
+      .get('queues/organizations', [AdminQueuesController, 'organizations'])
+      .as('queues.organizations')
+    router.get('queues/workers', [AdminQueuesController, 'workers']).as('queues.workers')
+    router.get('queues/:name', [AdminQueuesController, 'show']).as('queues.show')
+    router.get('queues/:name/jobs', [AdminQueuesController, 'jobs']).as('queues.jobs.index')
+    router.get('queues/:name/jobs/:id', [AdminQueuesController, 'job']).as('queues.jobs.show')
+    router
+      .post('queues/:name/jobs/:id/retry', [AdminQueuesController, 'retryJob'])
+      .as('queues.jobs.retry')
+    router
+      .delete('queues/:name/jobs/:id', [AdminQueuesController, 'destroyJob'])
+      .as('queues.jobs.destroy')
+    router
+      .post('queues/:name/retry-failed', [AdminQueuesController, 'retryFailed'])
+      .as('queues.retry_failed')
+    router.post('queues/:name/pause', [AdminQueuesController, 'pause']).as('queues.pause')
+    router.post('queues/:name/resume', [AdminQueuesController, 'resume']).as('queues.resume')
   })
   .prefix('/api/v1/admin')
   .as('v1.admin')

@@ -181,9 +181,9 @@ function emptyLoad(): LoadCounts {
  * What the queue monitor (console page, admin API, ace commands) reads and
  * does: BullMQ's own counts, metrics and job lists, the workers' heartbeats
  * and per-organization counters of app/support/queue_keys.ts, and the
- * operator actions, each returning the audit entry it is owed. Payloads and
- * return values are only ever shown redacted; the organizations view holds
- * counts and ids, never job data.
+ * operator actions, each returning the audit entry it is owed (a platform
+ * entry: no organization). Payloads and return values are only ever shown
+ * redacted; the organizations view holds counts and ids, never job data.
  */
 export default class QueueMonitorService {
   /**
@@ -374,6 +374,7 @@ export default class QueueMonitorService {
     }
     return {
       action: 'queue.job_retried',
+      organizationId: null,
       subject: { type: 'job', id: `${name}:${id}` },
       changes: { queue: name, job_id: id, name: job.name, state: { from: state, to: 'waiting' } },
     }
@@ -394,6 +395,7 @@ export default class QueueMonitorService {
     }
     return {
       action: 'queue.failed_retried',
+      organizationId: null,
       subject: { type: 'queue', id: name },
       changes: { queue: name, count },
       count,
@@ -415,6 +417,7 @@ export default class QueueMonitorService {
     if ((await this.bull(name).remove(id)) === 0) throw running()
     return {
       action: 'queue.job_deleted',
+      organizationId: null,
       subject: { type: 'job', id: `${name}:${id}` },
       changes: { queue: name, job_id: id, name: job.name, state },
     }
@@ -451,6 +454,7 @@ export default class QueueMonitorService {
     }
     return {
       action: 'queue.cleared',
+      organizationId: null,
       subject: { type: 'queue', id: name },
       changes: { queue: name, state, count },
       count,
@@ -575,6 +579,7 @@ export default class QueueMonitorService {
     else await queue.resume()
     return {
       action: paused ? 'queue.paused' : 'queue.resumed',
+      organizationId: null,
       subject: { type: 'queue', id: name },
       changes: { queue: name, paused: { from: was, to: paused } },
     }
