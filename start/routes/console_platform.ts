@@ -1,5 +1,5 @@
 /*
-| Console: Platform pages (super-admins): organizations, users, platform audit log
+| Console: Platform pages (super-admins): organizations, users, platform audit log, queue monitor
 */
 import router from '@adonisjs/core/services/router'
 import { web } from '#start/kernel'
@@ -9,6 +9,11 @@ const OrganizationsController = () =>
   import('#controllers/console/platform/organizations_controller')
 const UsersController = () => import('#controllers/console/platform/users_controller')
 const AuditLogsController = () => import('#controllers/console/platform/audit_logs_controller')
+const QueuesController = () => import('#controllers/console/platform/queues_controller')
+
+/** Queue names (checked against the configured queues by the service) and BullMQ job ids. */
+const QUEUE = { match: /^[a-z][a-z0-9_-]{0,49}$/ }
+const JOB_ID = { match: /^[A-Za-z0-9:_-]{1,200}$/ }
 
 router
   .group(() => {
@@ -34,6 +39,28 @@ router
       .get('audit-logs/:id', [AuditLogsController, 'show'])
       .as('platform.audit_logs.show')
       .where('id', ID)
+
+    // Queue monitor
+    router.get('queues', [QueuesController, 'index']).as('platform.queues.index')
+    router
+      .group(() => {
+        router.get('/', [QueuesController, 'show']).as('platform.queues.show')
+        router.post('pause', [QueuesController, 'pause']).as('platform.queues.pause')
+        router.post('resume', [QueuesController, 'resume']).as('platform.queues.resume')
+        router
+          .post('retry-failed', [QueuesController, 'retryFailed'])
+          .as('platform.queues.retry_failed')
+        router.get('jobs/:id', [QueuesController, 'job']).as('platform.queues.job')
+        router
+          .post('jobs/:id/retry', [QueuesController, 'retryJob'])
+          .as('platform.queues.jobs.retry')
+        router
+          .delete('jobs/:id', [QueuesController, 'destroyJob'])
+          .as('platform.queues.jobs.destroy')
+      })
+      .prefix('queues/:name')
+      .where('name', QUEUE)
+      .where('id', JOB_ID)
   })
   .prefix('/admin')
   .use([...web(), ...platformPage()])
