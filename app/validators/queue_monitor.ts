@@ -1,6 +1,5 @@
 import vine from '@vinejs/vine'
-import { QUEUE_NAMES } from '#config/queue'
-import { CLEARABLE_STATES, JOB_STATES } from '#services/queue_monitor_service'
+import { JOB_STATES } from '#services/queue_monitor_service'
 import { withoutBlanks } from '#validators/audit_log'
 
 /**
@@ -16,24 +15,4 @@ export const listQueueJobsValidator = vine.compile(
       organization_id: vine.number().withoutDecimals().min(0).optional(),
     })
     .parse(withoutBlanks)
-)
-
-/**
- * `node ace queue:clear --queue --state`: never `active` (those jobs are
- * held by workers).
- */
-export const clearQueueValidator = vine.compile(
-  vine.object({
-    queue: vine.enum(QUEUE_NAMES),
-    state: vine.enum(CLEARABLE_STATES),
-  })
-)
-
-/**
- * `node ace queue:retry-failed [--queue]`.
- */
-export const retryFailedValidator = vine.compile(
-  vine.object({
-    queue: vine.enum(QUEUE_NAMES).optional(),
-  })
 )
