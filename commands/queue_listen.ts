@@ -45,22 +45,30 @@ export default class QueueListen extends BaseCommand {
     })
     process.once('SIGINT', () => this.app.terminate())
 
-    this.logger.info(`Listening on queue(s): ${queueNames.join(', ')}`)
+    this.logger.info(`Listening on queue(s): ${queueNames.join(', ')} (worker ${pool.id})`)
   }
 
   /**
-   * Repeatable jobs of the queues this worker serves (registering them
-   * again is harmless: they run once per interval however many workers).
+   * The scheduled jobs (app/jobs/schedule.ts) of the queues this worker
+   * serves. Registering them again only updates them: they run once per
+   * interval however many workers there are. Schedules no longer in the
+   * registry are removed.
    */
   protected async scheduleRepeatableJobs(queueNames: QueueName[]) {
     const { default: QueueService } = await import('#services/queue_service')
-    const { default: SweepChatMessages } = await import('#jobs/sweep_chat_messages')
-    if (queueNames.includes(SweepChatMessages.queue)) {
-      await QueueService.schedule(
-        SweepChatMessages,
-        this.app.config.get<number>('chat.sweepEveryMs'),
-        {}
+    const { SCHEDULED_JOBS } = await import('#jobs/schedule')
+    for (const queueName of queueNames) {
+      const scheduled = SCHEDULED_JOBS.filter(({ job }) => job.queue === queueName)
+      for (const { job, everyMs } of scheduled) await QueueService.schedule(job, everyMs(), {})
+      const removed = await QueueService.unscheduleAllBut(
+        queueName,
+        scheduled.map(({ job }) => job.name)
       )
+      if (removed.length > 0) {
+        this.logger.info(
+          `Removed schedules no longer defined on ${queueName}: ${removed.join(', ')}`
+        )
+      }
     }
   }
 }

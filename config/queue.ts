@@ -20,6 +20,24 @@ const connection = {
  */
 const prefix = env.get('QUEUE_PREFIX', 'parley')
 
+/**
+ * How long finished jobs stay in Redis: the newest `QUEUE_KEEP_COMPLETED`
+ * completed jobs of the last `QUEUE_COMPLETED_MAX_AGE_HOURS`, and failed
+ * jobs for `QUEUE_FAILED_RETENTION_DAYS` (at most `QUEUE_KEEP_FAILED`) so an
+ * operator can still retry them. BullMQ trims when a job finishes;
+ * TrimOldData cleans queues that have gone quiet. Ages are in seconds.
+ */
+const retention = {
+  completed: {
+    count: env.get('QUEUE_KEEP_COMPLETED', 1000),
+    age: env.get('QUEUE_COMPLETED_MAX_AGE_HOURS', 24) * 3600,
+  },
+  failed: {
+    count: env.get('QUEUE_KEEP_FAILED', 5000),
+    age: env.get('QUEUE_FAILED_RETENTION_DAYS', 7) * 24 * 3600,
+  },
+}
+
 const packageConfig = defineConfig({
   defaultConnection: connection,
   queueNames: [...QUEUE_NAMES],
@@ -44,18 +62,30 @@ const packageConfig = defineConfig({
      */
     attempts: 3,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { count: 1000, age: 24 * 3600 },
-    removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+    removeOnComplete: retention.completed,
+    removeOnFail: retention.failed,
   },
 })
 
 export default {
   ...packageConfig,
 
+  retention,
+
   /**
    * Concurrency per queue for `node ace queue:listen`.
    */
   concurrency: { high: 10, default: 5, low: 2, mail: 5 } satisfies Record<QueueName, number>,
+
+  /**
+   * How long one attempt of a job may run (ms) before it fails with
+   * JobTimeoutError and is retried like any failure; a job class may set
+   * its own `static timeoutMs` (0: no limit).
+   */
+  timeouts: { high: 60_000, default: 300_000, low: 1_800_000, mail: 120_000 } satisfies Record<
+    QueueName,
+    number
+  >,
 
   /**
    * Where job classes are looked up by name (`ProcessChatbotMessage` →

@@ -48,6 +48,13 @@ export default await Env.create(new URL('../', import.meta.url), {
   REDIS_PASSWORD: Env.schema.string.optional(),
   REDIS_DB: Env.schema.number.optional(),
   QUEUE_PREFIX: Env.schema.string.optional(),
+  // Queue retention, worker heartbeats and the scheduled health snapshot (config/queue.ts, app/jobs/schedule.ts)
+  QUEUE_KEEP_COMPLETED: Env.schema.number.optional(),
+  QUEUE_COMPLETED_MAX_AGE_HOURS: Env.schema.number.optional(),
+  QUEUE_KEEP_FAILED: Env.schema.number.optional(),
+  QUEUE_FAILED_RETENTION_DAYS: Env.schema.number.optional(),
+  QUEUE_HEARTBEAT_MS: Env.schema.number.optional(),
+  HEALTH_SNAPSHOT_EVERY_MS: Env.schema.number.optional(),
 
   /*
   | Sessions and rate limits

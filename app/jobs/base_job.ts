@@ -21,6 +21,21 @@ export default abstract class BaseJob<Payload = Record<string, never>> extends J
   static options: JobsOptions = {}
 
   /**
+   * How long one attempt may run (ms) before it fails with JobTimeoutError
+   * and is retried; the queue's timeout of config/queue.ts when unset, no
+   * limit when 0.
+   */
+  static timeoutMs?: number
+
+  /**
+   * Aborted when the attempt times out (set by the runner). A long job
+   * should pass it on (fetch, timers) or check it between steps and stop:
+   * a handler that ignores it keeps running in the background while the
+   * job is retried, which is safe only because jobs are idempotent.
+   */
+  signal: AbortSignal = new AbortController().signal
+
+  /**
    * The worker's lock token of the delivery being handled (set by the
    * runner), needed to move the job.
    */
@@ -56,6 +71,7 @@ export type JobClass<Payload = any> = {
   new (...args: any[]): BaseJob<Payload>
   queue: QueueName
   options: JobsOptions
+  timeoutMs?: number
   name: string
 }
 

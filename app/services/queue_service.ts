@@ -61,4 +61,17 @@ export default class QueueService {
       }
     )
   }
+
+  /**
+   * Removes the schedulers of a queue whose job is not in `keep` (dropped
+   * from app/jobs/schedule.ts), so a removed schedule stops repeating.
+   * Returns their names.
+   */
+  static async unscheduleAllBut(queueName: QueueName, keep: string[]) {
+    const queue = queueManager.getOrSet(queueName)
+    const schedulers = await queue.getJobSchedulers(0, -1)
+    const stale = schedulers.filter((scheduler) => !keep.includes(scheduler.key))
+    for (const scheduler of stale) await queue.removeJobScheduler(scheduler.key)
+    return stale.map((scheduler) => scheduler.key)
+  }
 }

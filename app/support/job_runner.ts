@@ -1,10 +1,12 @@
 import { access } from 'node:fs/promises'
-import { Worker, type Job as BullJob, type WorkerOptions } from 'bullmq'
+import { MetricsTime, Worker, type Job as BullJob, type WorkerOptions } from 'bullmq'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import string from '@adonisjs/core/helpers/string'
 import type { QueueName } from '#config/queue'
 import { TenantContext } from '#support/tenant_context'
+import { WorkerHeartbeatWriter, countFinishedJob } from '#support/worker_heartbeat'
+import type { ActiveJob } from '#support/queue_keys'
 import type BaseJob from '#jobs/base_job'
 import type { JobClass, JobData } from '#jobs/base_job'
 
@@ -20,6 +22,18 @@ export class JobNotLoadableError extends Error {
   constructor(name: string, reason: string) {
     super(`Job class "${name}" could not be loaded: ${reason}`)
     this.name = 'JobNotLoadableError'
+  }
+}
+
+/**
+ * An attempt ran past its timeout (the job class's `timeoutMs`, else its
+ * queue's in config/queue.ts). It fails like any error: retried per its
+ * attempts and backoff, then kept in the failed set with this message.
+ */
+export class JobTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Job timed out after ${timeoutMs} ms`)
+    this.name = 'JobTimeoutError'
   }
 }
 
@@ -61,23 +75,47 @@ export async function loadJobClass(name: string): Promise<JobClass> {
 
 /**
  * Runs one delivered job: loads its class, builds it through the container
- * (so it can inject services) and calls `handle` with the payload.
+ * (so it can inject services) and calls `handle` with the payload. Past its
+ * timeout the attempt fails with JobTimeoutError and `instance.signal` is
+ * aborted; a handler that ignores the signal goes on in the background.
  */
 export async function runJob(job: BullJob<JobData>, token?: string) {
   const JobClass = await loadJobClass(job.name)
   const instance = (await app.container.make(JobClass)) as BaseJob<unknown>
-  instance.$injectInternal({
-    job,
-    // The package types `logger` as the manager; a child logger has the same methods.
-    logger: logger.child({
-      job_id: job.id,
-      job: job.name,
-      queue: job.queueName,
-      request_id: job.data?.context?.request_id ?? null,
-    }) as unknown as typeof logger,
+  const jobLogger = logger.child({
+    job_id: job.id,
+    job: job.name,
+    queue: job.queueName,
+    request_id: job.data?.context?.request_id ?? null,
   })
+  // The package types `logger` as the manager; a child logger has the same methods.
+  instance.$injectInternal({ job, logger: jobLogger as unknown as typeof logger })
   instance.workerToken = token
-  await inJobTenant(job, () => instance.handle(job.data?.payload))
+  const controller = new AbortController()
+  instance.signal = controller.signal
+
+  const handling = inJobTenant(job, () => instance.handle(job.data?.payload))
+  const timeoutMs =
+    JobClass.timeoutMs ?? app.config.get<number>(`queue.timeouts.${job.queueName}`, 0)
+  if (!timeoutMs) return handling
+
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new JobTimeoutError(timeoutMs)
+      reject(error)
+      controller.abort(error)
+      handling.then(
+        () => jobLogger.warn('timed-out job finished in the background'),
+        () => {}
+      )
+    }, timeoutMs)
+  })
+  try {
+    await Promise.race([handling, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
@@ -105,22 +143,33 @@ async function rescueJob(job: BullJob<JobData>, error: Error) {
 }
 
 /**
- * The BullMQ workers of one process, one per queue. `close()` stops taking
- * new jobs and resolves once the jobs in flight have finished.
+ * The BullMQ workers of one process, one per queue, with the heartbeat
+ * that shows them (and the jobs they run) in the queue monitor. `close()`
+ * stops taking new jobs and resolves once the jobs in flight have
+ * finished, then removes the heartbeat.
  */
 export class WorkerPool {
   #workers: Worker[] = []
+  #active = new Map<string, ActiveJob>()
+  #heartbeat?: WorkerHeartbeatWriter
 
   start(queueNames: QueueName[], overrides: Partial<WorkerOptions> = {}) {
     const config = app.config.get<any>('queue')
+    const concurrency: Record<string, number> = {}
     for (const queueName of queueNames) {
-      const worker = new Worker<JobData>(queueName, runJob, {
+      concurrency[queueName] = config.concurrency?.[queueName] ?? config.worker.concurrency ?? 1
+      const worker = new Worker<JobData>(queueName, (job, token) => this.#run(job, token), {
+        // Jobs per minute for the monitor (`queue.getMetrics`), kept a week.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
         ...config.worker,
         ...overrides,
         connection: config.worker.connection ?? config.defaultConnection,
-        concurrency: config.concurrency?.[queueName] ?? config.worker.concurrency ?? 1,
+        concurrency: concurrency[queueName],
       })
 
+      worker.on('completed', (job) => {
+        void countFinishedJob(queueName, job.data?.context?.organization_id, 'completed')
+      })
       worker.on('failed', (job, error) => {
         logger.error(
           {
@@ -132,11 +181,18 @@ export class WorkerPool {
           },
           'job failed'
         )
+        void countFinishedJob(queueName, job?.data?.context?.organization_id, 'failed')
         if (job) void rescueJob(job, error)
       })
       worker.on('error', (error) => logger.error({ err: error, queue: queueName }, 'worker error'))
       this.#workers.push(worker)
     }
+
+    this.#heartbeat = new WorkerHeartbeatWriter({
+      queues: [...queueNames],
+      concurrency,
+      active: () => [...this.#active.values()],
+    }).start()
     return this
   }
 
@@ -144,8 +200,30 @@ export class WorkerPool {
     return this.#workers
   }
 
+  /** The monitor's id of this process's workers. */
+  get id() {
+    return this.#heartbeat?.id
+  }
+
   async close() {
     await Promise.all(this.#workers.map((worker) => worker.close()))
     this.#workers = []
+    await this.#heartbeat?.stop()
+    this.#heartbeat = undefined
+  }
+
+  async #run(job: BullJob<JobData>, token?: string) {
+    const key = `${job.queueName}:${job.id}`
+    this.#active.set(key, {
+      queue: job.queueName,
+      id: String(job.id),
+      name: job.name,
+      started_at: new Date().toISOString(),
+    })
+    try {
+      return await runJob(job, token)
+    } finally {
+      this.#active.delete(key)
+    }
   }
 }
