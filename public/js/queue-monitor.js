@@ -20,6 +20,7 @@
       data.queues.reduce((sum, queue) => sum + (queue.failed[index] ?? 0), 0)
     )
     chart = new window.Chart(canvas, {
+      type: 'bar',
       data: {
         labels,
         datasets: [
@@ -60,11 +61,17 @@
     if (document.hidden || document.querySelector('.modal.show')) event.preventDefault()
   })
 
-  // A refresh answered by another page (the session expired: the sign-in
-  // form) reloads the page instead of swapping that page in.
+  // A refresh that arrives once a dialog is open is dropped (the next one
+  // comes in 5 s); one answered by another page (the session expired: the
+  // sign-in form) reloads the page instead of swapping that page in.
   document.addEventListener('htmx:beforeSwap', (event) => {
     if (!event.target.closest?.('[data-live-region]')) return
-    if (event.detail.shouldSwap && !event.detail.serverResponse.includes('data-live-region')) {
+    if (document.querySelector('.modal.show')) {
+      event.detail.shouldSwap = false
+    } else if (
+      event.detail.shouldSwap &&
+      !event.detail.serverResponse.includes('data-live-region')
+    ) {
       event.detail.shouldSwap = false
       location.reload()
     }

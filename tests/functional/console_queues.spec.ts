@@ -198,8 +198,17 @@ test.group('Console: queue monitor', (group) => {
     assert.equal(pauseAudit.subjectType, 'queue')
     assert.equal(pauseAudit.subjectId, 'low')
 
-    const page = await client.get('/admin/queues/low').loginAs(admin)
+    // Jobs dispatched meanwhile are held apart (BullMQ's paused list), and shown.
+    const held = await QueueService.dispatch(ConsoleProbeJob, {})
+    const overview = await client.get('/admin/queues').loginAs(admin)
+    const card = section(overview.text(), 'queue-low')
+    assert.include(card, 'Paused')
+    assert.deepInclude(countsIn(card), await low().getJobCounts('waiting', 'paused'))
+    assert.equal(countsIn(card).paused, 1)
+    const page = await client.get('/admin/queues/low?state=waiting').loginAs(admin)
     assert.include(page.text(), 'Resume low')
+    assert.equal(countsIn(page.text()).waiting, 1)
+    assert.include(page.text(), `data-job="${held.id}"`)
 
     const resumed = await client
       .post('/admin/queues/low/resume')

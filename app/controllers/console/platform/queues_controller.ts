@@ -10,8 +10,8 @@ import QueueMonitorService, {
 import { listQueueJobsValidator } from '#validators/queue_monitor'
 
 /**
- * The tabs of a queue's page, in the order jobs move through them; `paused`
- * only shows when BullMQ holds jobs apart for a paused queue.
+ * The tabs of a queue's page, in the order jobs move through them (BullMQ
+ * lists the jobs a pause holds with the waiting ones).
  */
 const JOB_TABS: JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']
 
@@ -107,7 +107,7 @@ export default class PlatformQueuesController extends BaseController {
     return this.renderLive(ctx, 'pages/platform/queues_show', 'components/queues/jobs', {
       queue,
       jobState: state,
-      tabs: queue.counts.paused > 0 || state === 'paused' ? [...JOB_TABS, 'paused'] : JOB_TABS,
+      tabs: JOB_TABS,
       jobs: jobs.rows,
       scanned: jobs.scanned,
       meta: this.pageMeta({
