@@ -76,7 +76,10 @@ test.group('Console in chromium: queue monitor', (group) => {
     assert.equal(await lowCount(page, 'waiting'), 4)
   })
 
-  test('from the overview to a queue's waiting jobs and one job, its payload escaped and redacted', async ({ browserContext, assert }) => {
+  test('from the overview to the waiting jobs of a queue and to one job, its payload escaped and redacted', async ({
+    browserContext,
+    assert,
+  }) => {
     const admin = await UserFactory.apply('superAdmin').create()
     const job = await QueueService.dispatch(ConsoleProbeJob, {
       api_key: 'sk-browser-secret-9876',
