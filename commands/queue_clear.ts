@@ -48,7 +48,8 @@ export default class QueueClear extends ParleyCommand {
         )
       }
       const confirmed = await this.prompt.confirm(
-        `Delete every ${state} job of the "${name}" queue? This cannot be undone.`
+        `Delete every ${state} job of the "${name}" queue? This cannot be undone.`,
+        { name: 'confirm_clear' }
       )
       if (!confirmed) {
         this.logger.info('Cancelled: nothing was changed.')
