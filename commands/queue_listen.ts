@@ -5,7 +5,9 @@ import { QUEUE_NAMES, type QueueName } from '#config/queue'
 /**
  * The worker process. Replaces @rlanz/bull-queue's `queue:listen`: jobs are
  * resolved by class name, a job whose class cannot load fails instead of
- * completing, and SIGTERM/SIGINT let in-flight jobs finish before exiting.
+ * completing, and SIGTERM/SIGINT let in-flight jobs finish before exiting
+ * (then the worker's heartbeat is removed and it exits 0). It also
+ * registers the scheduled jobs of its queues (app/jobs/schedule.ts).
  */
 export default class QueueListen extends BaseCommand {
   static commandName = 'queue:listen'

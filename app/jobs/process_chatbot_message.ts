@@ -11,6 +11,8 @@ type Payload = { messageId: number }
  */
 export default class ProcessChatbotMessage extends BaseJob<Payload> {
   static queue = 'high' as const
+  // Longer than the longest provider timeout a chatbot may set (300 s): the provider's own timeout ends a slow attempt, with the fallback reply on the last one.
+  static timeoutMs = 330_000
 
   async handle({ messageId }: Payload) {
     const outcome = await ChatPipeline.process(messageId, this.isLastAttempt())
