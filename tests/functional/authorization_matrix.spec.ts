@@ -31,6 +31,17 @@ const NOT_TENANT_SCOPED: Record<string, string> = {
   'POST /api/v1/invitations/:token/accept': 'public: the mailed secret is the credential',
   'GET /api/v1/admin/organizations': 'platform (super-admin)',
   'PATCH /api/v1/admin/organizations/:id': 'platform (super-admin)',
+  'GET /api/v1/admin/queues': 'platform (super-admin)',
+  'GET /api/v1/admin/queues/organizations': 'platform (super-admin)',
+  'GET /api/v1/admin/queues/workers': 'platform (super-admin)',
+  'GET /api/v1/admin/queues/:name': 'platform (super-admin)',
+  'GET /api/v1/admin/queues/:name/jobs': 'platform (super-admin)',
+  'GET /api/v1/admin/queues/:name/jobs/:id': 'platform (super-admin)',
+  'POST /api/v1/admin/queues/:name/jobs/:id/retry': 'platform (super-admin)',
+  'DELETE /api/v1/admin/queues/:name/jobs/:id': 'platform (super-admin)',
+  'POST /api/v1/admin/queues/:name/retry-failed': 'platform (super-admin)',
+  'POST /api/v1/admin/queues/:name/pause': 'platform (super-admin)',
+  'POST /api/v1/admin/queues/:name/resume': 'platform (super-admin)',
 }
 const PUBLIC_AUTH_PREFIX = '/api/v1/auth/'
 
@@ -469,9 +480,25 @@ const FUNCTION_LEVEL: {
   { who: 'narrow-token', route: 'POST /api/v1/users', body: {}, allowed: false },
   { who: 'narrow-token', route: 'GET /api/v1/audit-logs', allowed: false },
   { who: 'owner', route: 'GET /api/v1/admin/organizations', allowed: false },
+  ...queueMonitorRows(),
   ...chatbotRows(),
   ...conversationRows(),
 ]
+
+/**
+ * The queue monitor API is for super-admins: an organization's owner is
+ * refused on every route.
+ */
+function queueMonitorRows() {
+  return Object.keys(NOT_TENANT_SCOPED)
+    .filter((route) => route.includes('/api/v1/admin/queues'))
+    .map((route) => ({
+      who: 'owner' as const,
+      route,
+      url: route.split(' ')[1].replace(':name', 'low').replace(':id', '1'),
+      allowed: false,
+    }))
+}
 
 /**
  * Conversations: members with `conversations.view` (everyone but a narrow
