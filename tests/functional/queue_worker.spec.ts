@@ -164,6 +164,13 @@ test.group('Queue worker: processes, timeouts and heartbeats', (group) => {
     assert.equal(await finalState('default', job.id!), 'completed')
     assert.equal(await count(keys.starts), attempts + 1)
     assert.equal(await count(keys.finishes), 1)
+    // Workers record metrics: the monitor's jobs per minute.
+    const [completedMetrics, failedMetrics] = await Promise.all([
+      queue.getMetrics('completed'),
+      queue.getMetrics('failed'),
+    ])
+    assert.isAtLeast(completedMetrics.meta.count, 1)
+    assert.isAtLeast(failedMetrics.meta.count, 1)
   }).timeout(60_000)
 
   test('a running worker shows its queues, concurrency and current job in its heartbeat', async ({
