@@ -83,7 +83,9 @@ test.group('Mail: the mail queue', () => {
       MAIL_FROM_ADDRESS: 'support@parley.test',
       MAIL_FROM_NAME: 'Parley Support',
     })
-    cleanup(() => worker.terminate())
+    cleanup(async () => {
+      await worker.terminate()
+    })
     await waitFor(() => worker.output().includes('Listening on queue(s): mail'), 30_000, 100)
 
     const email = `ada-${randomUUID()}@example.com`
