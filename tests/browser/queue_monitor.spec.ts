@@ -46,14 +46,14 @@ test.group('Console in chromium: queue monitor', (group) => {
     )
 
     // New work shows up without a reload (htmx refreshes the region every 5 s).
-    await page.evaluate(() => ((window as any).notReloaded = true))
+    await page.evaluate('window.notReloaded = true')
     for (let index = 0; index < 3; index++) await QueueService.dispatch(ConsoleProbeJob, {})
     await page.waitForFunction(
       `document.querySelector('#queue-low [data-count="waiting"]')?.textContent.trim() === '4'`,
       undefined,
       { timeout: 12_000 }
     )
-    assert.isTrue(await page.evaluate(() => (window as any).notReloaded === true))
+    assert.isTrue(await page.evaluate('window.notReloaded === true'))
     // The chart is drawn again on the fresh canvas.
     await page.waitForFunction(
       `!!window.Chart?.getChart(document.querySelector('#queue-throughput-chart'))`
