@@ -43,9 +43,23 @@ const firstLink = (pattern) => async (page) => {
 }
 
 /**
+ * Two more organizations beside the demo one, so the queue monitor's
+ * per-organization view has several tenants to compare.
+ */
+const LOAD_ORGANIZATIONS = [
+  { name: 'Northwind Support', email: 'owner@northwind.demo.parley.test' },
+  { name: 'Harbor Bikes', email: 'owner@harbor.demo.parley.test' },
+]
+const LOAD_OWNER_PASSWORD = 'demo-load-harbor-42'
+
+/** Runs a TypeScript file of the app with its loader (scripts/lib/queue_load.ts). */
+const TS_LOADER = '--import=ts-node-maintained/register/esm'
+
+/**
  * name: file name; as: who is signed in (none: signed out); path: a URL, or
  * { from, link } to open the first link matching `link` on page `from`
- * (itself a path); steps: what to do on the page before the screenshot.
+ * (itself a path); before: what to do before opening the page (gets
+ * { runScript }); steps: what to do on the page before the screenshot.
  */
 const PAGES = [
   { name: 'login', path: '/login' },
@@ -92,7 +106,11 @@ const PAGES = [
       await page.keyboard.press('Enter')
       await page.getByRole('log').getByText('How much does Parley cost?').waitFor()
       // The worker answers: welcome, question, reply.
-      await page.getByRole('log').locator('.msg:not(.typing) .text').nth(2).waitFor({ timeout: 15_000 })
+      await page
+        .getByRole('log')
+        .locator('.msg:not(.typing) .text')
+        .nth(2)
+        .waitFor({ timeout: 15_000 })
     },
   },
   // After the widget: its visitor's conversation is in the inbox.
@@ -102,6 +120,18 @@ const PAGES = [
     as: 'owner',
     path: { from: '/conversations', link: /^\/conversations\/\d+$/ },
   },
+  {
+    // The queue monitor under load: over a thousand real jobs across the
+    // organizations, some failing, dispatched while the worker runs.
+    name: 'queue-monitor',
+    as: 'admin',
+    path: '/admin/queues',
+    before: async ({ runScript }) => {
+      await runScript('scripts/lib/queue_load.ts', 'load')
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    },
+  },
+  { name: 'queue-failed-jobs', as: 'admin', path: '/admin/queues/low?state=failed' },
 ]
 
 const CHROMIUM_ARGS = [
@@ -203,6 +233,22 @@ main(async () => {
     await runChecked(node, ['ace', 'migration:fresh', '--force'], aceOptions)
   }
   await runChecked(node, ['ace', 'db:seed'], aceOptions)
+  for (const { name, email } of LOAD_ORGANIZATIONS) {
+    await runChecked(
+      node,
+      [
+        'ace',
+        'org:create',
+        name,
+        `--owner-email=${email}`,
+        `--owner-password=${LOAD_OWNER_PASSWORD}`,
+      ],
+      aceOptions
+    )
+  }
+  // Jobs and monitor counters of an earlier run are gone before the worker starts.
+  const runScript = (file, ...args) => runChecked(node, [TS_LOADER, file, ...args], aceOptions)
+  await runScript('scripts/lib/queue_load.ts', 'reset')
 
   const baseURL = `http://${env.HOST}:${env.PORT}`
   log(`starting the web server on ${baseURL}`)
@@ -243,6 +289,7 @@ main(async () => {
     const saved = []
     const skipped = []
     for (const entry of PAGES) {
+      await entry.before?.({ runScript })
       const context = await contextFor(entry.as, entry.viewport ?? DESKTOP)
       const path = await resolvePath(context, entry.path)
       if (!path) {
