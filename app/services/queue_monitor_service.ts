@@ -567,7 +567,8 @@ export default class QueueMonitorService {
       created_at: new Date(job.timestamp).toISOString(),
       processed_at: iso(job.processedOn),
       finished_at: iso(job.finishedOn),
-      wait_ms: job.processedOn ? Math.max(0, job.processedOn - readyAt) : null,
+      // A scheduled job's stored timing does not say when it became due.
+      wait_ms: job.processedOn && !job.repeatJobKey ? Math.max(0, job.processedOn - readyAt) : null,
       runtime_ms: job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : null,
     }
   }
@@ -620,7 +621,8 @@ export default class QueueMonitorService {
    * Wait and runtime percentiles of the newest completed jobs, read from
    * their timing fields only (never their data). Wait counts jobs that
    * succeeded at their first attempt, so backoff between retries is not
-   * mistaken for queueing.
+   * mistaken for queueing, and leaves out scheduled jobs, whose stored
+   * timing does not say when they became due.
    */
   protected static async timings(queue: Queue) {
     const client = await this.client(queue)
@@ -629,16 +631,27 @@ export default class QueueMonitorService {
 
     const pipeline = client.pipeline()
     for (const id of ids) {
-      pipeline.hmget(queue.toKey(id), 'timestamp', 'delay', 'processedOn', 'finishedOn', 'atm')
+      pipeline.hmget(
+        queue.toKey(id),
+        'timestamp',
+        'delay',
+        'processedOn',
+        'finishedOn',
+        'atm',
+        'rjk'
+      )
     }
     const waits: number[] = []
     const runtimes: number[] = []
     for (const [error, fields] of (await pipeline.exec()) ?? []) {
       if (error || !Array.isArray(fields)) continue
-      const [timestamp, delay, processedOn, finishedOn, attempts] = fields.map(Number)
+      const [timestamp, delay, processedOn, finishedOn, attempts] = fields.slice(0, 5).map(Number)
+      const scheduled = Boolean(fields[5])
       if (!processedOn) continue
       if (finishedOn) runtimes.push(finishedOn - processedOn)
-      if (timestamp && (attempts || 1) <= 1) waits.push(processedOn - timestamp - (delay || 0))
+      if (timestamp && !scheduled && (attempts || 1) <= 1) {
+        waits.push(processedOn - timestamp - (delay || 0))
+      }
     }
     return { wait_ms: percentiles(waits), runtime_ms: percentiles(runtimes) }
   }
