@@ -13,6 +13,7 @@ import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
 import { browserClient, decoratorsCollection } from '@japa/browser-client'
 import { chromium } from 'playwright-core'
 import testUtils from '@adonisjs/core/services/test_utils'
+import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import { consoleErrors } from '#tests/browser/plugins/console_errors'
 
@@ -79,10 +80,33 @@ async function resetTestLog() {
 
 /**
  * Migrate the test database once for the run (rolled back at the end);
- * groups isolate their tests with a global transaction per test.
+ * groups isolate their tests with a global transaction per test. A run
+ * that was killed never rolled back: its tables and rows are dropped first,
+ * so no test counts another run's leftovers.
  */
+async function migrateFreshTestDatabase() {
+  const connection = db.connection()
+  if (!connection.dialect.name.includes('sqlite')) {
+    await connection.dropAllTables()
+    return testUtils.db().migrate()
+  }
+
+  // SQLite: Lucid's dropAllTables also lists FTS5 shadow tables, which are
+  // gone once their virtual table is dropped; drop virtual tables first.
+  const tables: { name: string; sql: string }[] = await connection.rawQuery(
+    `select name, sql from sqlite_master where type = 'table' and name not like 'sqlite_%'`
+  )
+  const isVirtual = (table: { sql: string }) => /^create virtual/i.test(table.sql ?? '')
+  await connection.rawQuery('PRAGMA foreign_keys = OFF')
+  for (const table of [...tables.filter(isVirtual), ...tables.filter((t) => !isVirtual(t))]) {
+    await connection.rawQuery(`DROP TABLE IF EXISTS "${table.name.replaceAll('"', '""')}"`)
+  }
+  await connection.rawQuery('PRAGMA foreign_keys = ON')
+  return testUtils.db().migrate()
+}
+
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [resetTestLog, resetTestRedis, () => testUtils.db().migrate()],
+  setup: [resetTestLog, resetTestRedis, migrateFreshTestDatabase],
   teardown: [],
 }
 
