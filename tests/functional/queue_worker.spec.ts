@@ -269,6 +269,22 @@ test.group('Queue worker: scheduled jobs', (group) => {
   }).timeout(60_000)
 })
 
+/**
+ * Inserts rows and gives their ids in order, found by a unique column
+ * (SQLite's RETURNING answers only one row of a multi-row insert).
+ */
+async function insertAll(table: string, key: string, rows: Record<string, unknown>[]) {
+  await db.table(table).multiInsert(rows)
+  const found = await db
+    .from(table)
+    .whereIn(
+      key,
+      rows.map((row) => row[key] as string)
+    )
+    .select('id', key)
+  return rows.map((row) => ({ id: Number(found.find((entry) => entry[key] === row[key])!.id) }))
+}
+
 test.group('Queue worker: scheduled job behaviour', (group) => {
   let pool: WorkerPool
   group.setup(async () => {
@@ -321,15 +337,12 @@ test.group('Queue worker: scheduled job behaviour', (group) => {
       used_at: used,
       created_at: at({ days: -3 }),
     })
-    const userTokens = await db
-      .table('user_tokens')
-      .insert([
-        userToken('expired', at({ days: -2 }), null),
-        userToken('used', at({ days: 5 }), at({ days: -2 })),
-        userToken('just-expired', at({ hours: -2 }), null),
-        userToken('valid', at({ hours: 1 }), null),
-      ])
-      .returning('id')
+    const userTokens = await insertAll('user_tokens', 'token_hash', [
+      userToken('expired', at({ days: -2 }), null),
+      userToken('used', at({ days: 5 }), at({ days: -2 })),
+      userToken('just-expired', at({ hours: -2 }), null),
+      userToken('valid', at({ hours: 1 }), null),
+    ])
 
     // API tokens: expired more than 30 days ago go.
     for (let index = 0; index < 3; index++) await tokenFor(owner, organization)
@@ -349,25 +362,22 @@ test.group('Queue worker: scheduled job behaviour', (group) => {
     await db.from('access_tokens').where('id', accessTokens[2].id).update({ expires_at: null })
 
     // Remember-me tokens: expired more than a day ago go.
-    const rememberMe = await db
-      .table('remember_me_tokens')
-      .insert([
-        {
-          tokenable_id: owner.id,
-          hash: `old-${randomUUID()}`,
-          created_at: at({ days: -40 }),
-          updated_at: at({ days: -40 }),
-          expires_at: at({ days: -10 }),
-        },
-        {
-          tokenable_id: owner.id,
-          hash: `live-${randomUUID()}`,
-          created_at: at({ days: -1 }),
-          updated_at: at({ days: -1 }),
-          expires_at: at({ days: 20 }),
-        },
-      ])
-      .returning('id')
+    const rememberMe = await insertAll('remember_me_tokens', 'hash', [
+      {
+        tokenable_id: owner.id,
+        hash: `old-${randomUUID()}`,
+        created_at: at({ days: -40 }),
+        updated_at: at({ days: -40 }),
+        expires_at: at({ days: -10 }),
+      },
+      {
+        tokenable_id: owner.id,
+        hash: `live-${randomUUID()}`,
+        created_at: at({ days: -1 }),
+        updated_at: at({ days: -1 }),
+        expires_at: at({ days: 20 }),
+      },
+    ])
 
     // Outbox rows: only an answered message's row older than a day goes.
     const messages = await TenantContext.run(organization.id, async () => {
