@@ -74,6 +74,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   HEALTH_TOKEN: Env.schema.string.optional(),
   STORAGE_PATH: Env.schema.string.optional(),
   AUDIT_RETENTION_DAYS: Env.schema.number.optional(),
+  // bench/ only: the /bench routes and the X-Query-Count header (start/routes/bench.ts)
+  BENCH_ROUTES: Env.schema.boolean.optional(),
 
   /*
   | Knowledge: chunk size and overlap, in characters

@@ -7,6 +7,7 @@
 | routes render Edge pages.
 */
 import router from '@adonisjs/core/services/router'
+import env from '#start/env'
 import { middleware, web } from '#start/kernel'
 import { ID } from '#start/routes/console'
 import { healthThrottle, publicConversationThrottle, registerThrottle } from '#start/limiter'
@@ -337,3 +338,6 @@ router
   .prefix('/auth')
   .as('session')
   .use(web())
+
+// Benchmark-only routes and query counter (bench/README.md)
+if (env.get('BENCH_ROUTES')) await import('#start/routes/bench')

@@ -1,0 +1,82 @@
+/**
+ * Load generation with autocannon (in this process), latencies collected
+ * per response so any percentile can be quoted, not only autocannon's.
+ */
+import autocannon from 'autocannon'
+
+/** The value below which `p` percent of the sorted samples fall (nearest rank). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
+}
+
+/** { p50, p95, p99, max, mean } of a list of numbers (any order). */
+export function summarize(samples) {
+  const sorted = Float64Array.from(samples).sort()
+  const mean = sorted.length ? sorted.reduce((sum, value) => sum + value, 0) / sorted.length : NaN
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+    mean,
+  }
+}
+
+/**
+ * One autocannon run. opts: url (with path), method, headers, body,
+ * connections (10), duration in s (10), rate = requests/s for the whole
+ * run (fixed-rate; omit for as fast as possible), warmup in s (1: a short
+ * run first whose numbers are dropped), expectStatus (2xx).
+ * Returns { rps, p50, p95, p99, max, mean, total, errors, timeouts, non2xx, statuses }
+ * (latencies in ms).
+ */
+export async function autocannonRun(opts) {
+  const {
+    url,
+    method = 'GET',
+    headers = {},
+    body,
+    connections = 10,
+    duration = 10,
+    rate,
+    warmup = 1,
+  } = opts
+  const base = {
+    url,
+    method,
+    headers,
+    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+    connections,
+    timeout: 10,
+  }
+  if (warmup > 0) await autocannon({ ...base, duration: warmup })
+
+  const latencies = []
+  const statuses = {}
+  const instance = autocannon({ ...base, duration, ...(rate ? { overallRate: rate } : {}) })
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    latencies.push(responseTime)
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
+  })
+  const result = await instance
+  const completed = latencies.length
+  return {
+    rps: completed / (result.duration || duration),
+    ...summarize(latencies),
+    total: completed,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statuses,
+  }
+}
+
+/** The X-Query-Count header of one request (null when the server sends none). */
+export async function queriesOf(url, init = {}) {
+  const response = await fetch(url, { redirect: 'manual', ...init })
+  await response.arrayBuffer()
+  const count = response.headers.get('x-query-count')
+  return { status: response.status, queries: count === null ? null : Number(count) }
+}
