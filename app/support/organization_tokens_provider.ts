@@ -6,6 +6,7 @@ import { AccessToken } from '@adonisjs/auth/access_tokens'
 import env from '#start/env'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { AccessTokensProviderContract } from '@adonisjs/auth/types/access_tokens'
+import { columnsOf, modelFrom } from '#support/joined_models'
 
 /**
  * An access token bound to one organization.
@@ -48,6 +49,12 @@ type TokenRow = {
   created_at: Date | string
   updated_at: Date | string
 }
+
+/**
+ * The owner of each verified token, read in the same query as the token, so
+ * the guard does not look the user up again (see OrganizationTokensUserProvider).
+ */
+export const tokenOwners = new WeakMap<AccessToken, unknown>()
 
 const toDate = (value: Date | string | number | null) =>
   value === null ? null : value instanceof Date ? value : new Date(value)
@@ -142,9 +149,13 @@ export default class OrganizationTokensProvider<
     const decoded = AccessToken.decode(PREFIX, tokenValue.release())
     if (!decoded || !/^\d{1,18}$/.test(decoded.identifier)) return null
 
-    const row: TokenRow | null = await this.client()
+    // The token and its (not deleted) owner in one query.
+    const row: (TokenRow & Record<string, unknown>) | null = await this.client()
       .from(TABLE)
-      .where({ id: decoded.identifier, type: TYPE })
+      .join(this.model.table, `${this.model.table}.id`, `${TABLE}.user_id`)
+      .whereNull(`${this.model.table}.deleted_at`)
+      .where({ [`${TABLE}.id`]: decoded.identifier, [`${TABLE}.type`]: TYPE })
+      .select(`${TABLE}.*`, ...columnsOf(this.model, this.model.table, 'owner'))
       .first()
     if (!row) return null
 
@@ -160,6 +171,8 @@ export default class OrganizationTokensProvider<
         .update({ last_used_at: this.format(now) })
       token.lastUsedAt = now.toJSDate()
     }
+    const owner = modelFrom(this.model, row, 'owner')
+    if (owner) tokenOwners.set(token, owner)
     return token
   }
 
