@@ -5,7 +5,7 @@
  * never touches the development data or the test suite's database.
  */
 import { ROOT, ensureEnvFile, loadEnv } from '../../scripts/lib/env.mjs'
-import { runChecked } from '../../scripts/lib/process.mjs'
+import { spawnSync } from 'node:child_process'
 import { ensureBackingServices } from '../../scripts/lib/services.mjs'
 
 export { ROOT }
@@ -48,11 +48,19 @@ export function benchEnv(overrides = {}) {
   return env
 }
 
-/** Runs `node ace …` with the bench env (development: seeders refuse production). */
+/**
+ * Runs `node ace …` with the bench env (development: seeders refuse
+ * production); its output is shown only when it fails.
+ */
 export function ace(env, args) {
-  return runChecked(process.execPath, ['ace', ...args], {
+  const result = spawnSync(process.execPath, ['ace', ...args], {
+    cwd: ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
   })
+  if (result.status !== 0) {
+    throw new Error(`node ace ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`)
+  }
 }
 
 /**
@@ -62,8 +70,8 @@ export function ace(env, args) {
  */
 export async function prepareDatabase(env, { seed = true } = {}) {
   await ensureBackingServices(env)
-  await ace(env, ['migration:fresh', '--force'])
-  if (seed) await ace(env, ['db:seed'])
+  ace(env, ['migration:fresh', '--force'])
+  if (seed) ace(env, ['db:seed'])
 }
 
 /** The demo owner's login (database/seeders/main_seeder.ts). */

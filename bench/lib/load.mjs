@@ -73,10 +73,25 @@ export async function autocannonRun(opts) {
   }
 }
 
-/** The X-Query-Count header of one request (null when the server sends none). */
+/**
+ * One request with the query log asked for: { status, queries (X-Query-Count,
+ * null when the server sends none), log: [{ sql, bindings }] }.
+ */
 export async function queriesOf(url, init = {}) {
-  const response = await fetch(url, { redirect: 'manual', ...init })
+  const headers = { ...init.headers, 'x-query-log': '1' }
+  const response = await fetch(url, { redirect: 'manual', ...init, headers })
   await response.arrayBuffer()
   const count = response.headers.get('x-query-count')
-  return { status: response.status, queries: count === null ? null : Number(count) }
+  const log = response.headers.get('x-query-log')
+  return {
+    status: response.status,
+    queries: count === null ? null : Number(count),
+    log: log ? JSON.parse(Buffer.from(log, 'base64url').toString('utf8')) : [],
+  }
+}
+
+/** A query's SQL on one line, at most `width` characters. */
+export const shortSql = (sql, width = 110) => {
+  const line = sql.replace(/\s+/g, ' ').trim()
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line
 }

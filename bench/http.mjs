@@ -1,0 +1,114 @@
+/**
+ * Scenario 1, HTTP floor: the cheapest route of the app (GET /bench/bare),
+ * /api/ping, the token-authenticated chatbot list (20 rows, tenant-scoped)
+ * and console pages (session cookie), measured in the same run: maximum
+ * throughput, then latency at one fixed rate all of them sustain; queries
+ * per request (X-Query-Count) and the web process's RSS after each run.
+ */
+import {
+  autocannonRun,
+  benchEnv,
+  machine,
+  prepareDatabase,
+  printTable,
+  queriesOf,
+  shortSql,
+  ratio,
+  rssOf,
+  startWeb,
+} from './lib/index.mjs'
+import { fixture } from './lib/fixture.mjs'
+
+export async function run({ quick = false } = {}) {
+  const duration = quick ? 2 : 10
+  const env = benchEnv()
+  console.log(`\nScenario 1: HTTP floor — ${machine()}`)
+  await prepareDatabase(env)
+  const web = await startWeb({ env })
+  try {
+    const { auth, cookie } = await fixture(web.url)
+    const targets = [
+      { name: 'bare  GET /bench/bare', path: '/bench/bare' },
+      { name: 'ping  GET /api/ping', path: '/api/ping' },
+      {
+        name: 'token GET /api/v1/chatbots (20)',
+        path: '/api/v1/chatbots?per_page=20',
+        headers: auth,
+      },
+      { name: 'page  GET /chatbots (session)', path: '/chatbots', headers: { cookie } },
+      { name: 'page  GET / dashboard (session)', path: '/', headers: { cookie } },
+    ]
+    console.log(`  web pid ${web.pid} (${web.mode}), RSS at start ${rssOf(web.pid)} MB`)
+
+    const rows = []
+    for (const target of targets) {
+      const { status, queries } = await queriesOf(web.url + target.path, {
+        headers: target.headers,
+      })
+      if (status !== 200) throw new Error(`${target.path} answered ${status}`)
+      const result = await autocannonRun({
+        url: web.url + target.path,
+        headers: target.headers,
+        duration,
+      })
+      target.max = result.rps
+      rows.push({
+        'endpoint': target.name,
+        'req/s': result.rps,
+        'vs bare': ratio(result.rps, targets[0].max),
+        'p50 ms': result.p50,
+        'p95 ms': result.p95,
+        'p99 ms': result.p99,
+        'non-2xx': result.non2xx + result.errors,
+        queries,
+        'RSS MB': rssOf(web.pid),
+      })
+    }
+    printTable(`Maximum throughput (10 connections, ${duration} s each)`, rows)
+
+    // Latency is quoted at one rate every endpoint sustains: half the slowest one's maximum.
+    const rate = Math.max(10, Math.floor(Math.min(...targets.map((t) => t.max)) / 2 / 10) * 10)
+    const fixed = []
+    for (const target of targets) {
+      const result = await autocannonRun({
+        url: web.url + target.path,
+        headers: target.headers,
+        duration,
+        rate,
+      })
+      fixed.push({
+        'endpoint': target.name,
+        'req/s': result.rps,
+        'p50 ms': result.p50,
+        'p95 ms': result.p95,
+        'p99 ms': result.p99,
+        'non-2xx': result.non2xx + result.errors,
+      })
+    }
+    printTable(`Latency at a fixed ${rate} req/s (${duration} s each)`, fixed)
+
+    console.log('\nQueries per request, in order:')
+    for (const { endpoint, log } of queryLists) {
+      console.log(`  ${endpoint}: ${log.length}`)
+      log.forEach(({ sql }, i) => console.log(`    ${i + 1}. ${shortSql(sql)}`))
+    }
+
+    const list = targets[2]
+    const results = {
+      listVsBare: list.max / targets[0].max,
+      apiQueries: rows[2].queries,
+    }
+    console.log(
+      `  target: authenticated list >= 0.5x bare: ${results.listVsBare.toFixed(2)}x ` +
+        `(${results.listVsBare >= 0.5 ? 'met' : 'NOT met'}); <= 3 queries per API request: ` +
+        `${results.apiQueries} (${results.apiQueries <= 3 ? 'met' : 'NOT met'})`
+    )
+    return { rows, fixed, rate, ...results }
+  } finally {
+    await web.stop()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run({ quick: process.argv.includes('--quick') })
+}
