@@ -8,7 +8,9 @@
  *
  *   node bench/pipeline.mjs [--quick]         (or through bench/run.mjs)
  *   BENCH_CHAT_WORKERS=2  worker processes (default 2)
- *   BENCH_CHAT_PROFILE=1  worker CPU profiles in tmp/bench-chat-prof/
+ *   BENCH_CHAT_PROFILE=1  CPU profiles (<pid>.cpuprofile, see profile_summary.mjs)
+ *                         and statement counts (<pid>.json) of the web and worker
+ *                         processes in tmp/bench-chat-prof/
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,7 +25,6 @@ import {
   machine,
   prepareDatabase,
   printTable,
-  ratio,
   rssOf,
   startWeb,
 } from './lib/index.mjs'
@@ -72,15 +73,18 @@ function workPerMessage(before, after, messages) {
       const b = before.tables[table] ?? { scans: 0, inserted: 0, updated: 0, deleted: 0 }
       return {
         table,
-        scans: per(a.scans - b.scans),
-        inserted: per(a.inserted - b.inserted),
-        updated: per(a.updated - b.updated),
-        deleted: per(a.deleted - b.deleted),
+        'scans (FK checks, loops)': per(a.scans - b.scans),
+        'inserted': per(a.inserted - b.inserted),
+        'updated': per(a.updated - b.updated),
+        'deleted': per(a.deleted - b.deleted),
       }
     })
-    .filter((row) => row.scans + row.inserted + row.updated + row.deleted > 0)
-    .sort((x, y) => y.scans - x.scans)
-  rows.push({ table: 'transactions committed', scans: per(after.commits - before.commits) })
+    .filter((row) => Object.values(row).some((value) => typeof value === 'number' && value > 0))
+    .sort((x, y) => y['scans (FK checks, loops)'] - x['scans (FK checks, loops)'])
+  rows.push({
+    'table': 'transactions committed',
+    'scans (FK checks, loops)': per(after.commits - before.commits),
+  })
   return rows
 }
 
@@ -129,13 +133,18 @@ export async function run({ quick = false } = {}) {
     processes: workerCount,
   })
 
-  const web = await startWeb({ env, port: PORT })
   const profileDir = join(ROOT, 'tmp/bench-chat-prof')
-  const workers = await startChatWorkers(
-    { ...env, NODE_ENV: web.mode },
-    workerCount,
-    profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-  )
+  const profiled = profile
+    ? {
+        NODE_OPTIONS: ['cpu_profile.mjs', 'query_count.mjs']
+          .map((file) => `--import=${join(ROOT, 'bench/pipeline', file)}`)
+          .join(' '),
+        BENCH_CPU_PROFILE_DIR: profileDir,
+        BENCH_QUERY_COUNT_DIR: profileDir,
+      }
+    : {}
+  const web = await startWeb({ env: { ...env, ...profiled }, port: PORT })
+  const workers = await startChatWorkers({ ...env, ...profiled, NODE_ENV: web.mode }, workerCount)
   const client = await connect(env)
   try {
     const { token } = await apiLogin(web.url, DEMO_OWNER)
@@ -177,7 +186,7 @@ export async function run({ quick = false } = {}) {
     const endToEnd = throughput.result.messages / throughput.result.span_s
     const rows = [
       {
-        scenario: `raw BullMQ no-op (${workerCount} proc × ${concurrency})`,
+        'scenario': `raw BullMQ no-op (${workerCount} proc × ${concurrency})`,
         'jobs or msgs/s': raw.jobsPerSecond,
         'p50 ms': null,
         'p95 ms': null,
@@ -185,23 +194,23 @@ export async function run({ quick = false } = {}) {
         'ratio': '1.00x',
       },
       {
-        scenario: `Parley ingest API (${seconds.throughput} s, 50 conn)`,
+        'scenario': `Parley ingest API (${seconds.throughput} s, 50 conn)`,
         'jobs or msgs/s': throughput.api.rps,
         'p50 ms': throughput.api.p50,
         'p95 ms': throughput.api.p95,
         'p99 ms': throughput.api.p99,
-        'ratio': ratio(throughput.api.rps, raw.jobsPerSecond),
+        'ratio': share(throughput.api.rps, raw.jobsPerSecond),
       },
       {
-        scenario: 'Parley end to end (ingest→reply)',
+        'scenario': 'Parley end to end (ingest→reply)',
         'jobs or msgs/s': endToEnd,
         'p50 ms': throughput.result.p50,
         'p95 ms': throughput.result.p95,
         'p99 ms': throughput.result.p99,
-        'ratio': ratio(endToEnd, raw.jobsPerSecond),
+        'ratio': share(endToEnd, raw.jobsPerSecond),
       },
       {
-        scenario: `Parley at ${FIXED_RATE} msg/s: API`,
+        'scenario': `Parley at ${FIXED_RATE} msg/s: API`,
         'jobs or msgs/s': latency.api.rps,
         'p50 ms': latency.api.p50,
         'p95 ms': latency.api.p95,
@@ -209,7 +218,7 @@ export async function run({ quick = false } = {}) {
         'ratio': '',
       },
       {
-        scenario: `Parley at ${FIXED_RATE} msg/s: ingest→reply`,
+        'scenario': `Parley at ${FIXED_RATE} msg/s: ingest→reply`,
         'jobs or msgs/s': latency.result.messages / latency.ingestSeconds,
         'p50 ms': latency.result.p50,
         'p95 ms': latency.result.p95,
@@ -255,9 +264,12 @@ export async function run({ quick = false } = {}) {
     await client.end()
     await workers.stop()
     await web.stop()
-    if (profile) console.log(`  worker CPU profiles: ${profileDir}`)
+    if (profile) console.log(`  CPU profiles (web pid ${web.pid}): ${profileDir}`)
   }
 }
+
+/** `a / b` with two significant digits: the pipeline's ratios are far below 0.01x. */
+const share = (a, b) => `${(a / b).toPrecision(2)}x`
 
 function counts({ api, result, drained }) {
   const ok = api
@@ -268,9 +280,9 @@ function counts({ api, result, drained }) {
   return {
     'API 2xx': ok,
     'stored': result.messages,
-    answered: result.messages - result.lost,
-    lost: result.lost,
-    duplicated: result.duplicated,
+    'answered': result.messages - result.lost,
+    'lost': result.lost,
+    'duplicated': result.duplicated,
     'failed (fallback)': result.failed,
     'outbox left': result.outbox,
     'drained': drained ? 'yes' : 'NO (timeout)',

@@ -11,11 +11,11 @@ import { ROOT } from '../lib/index.mjs'
 
 const READY_TIMEOUT_MS = 60_000
 
-function startWorker(env, index, nodeOptions) {
+function startWorker(env, index) {
   const logFile = join(ROOT, `tmp/bench-chat-worker-${index}.log`)
   const output = openSync(logFile, 'w')
   const [spec] = appProcesses({ web: false, worker: true, env })
-  const child = spawn(spec.command, [...nodeOptions, ...spec.args, '--queue=high'], {
+  const child = spawn(spec.command, [...spec.args, '--queue=high'], {
     cwd: spec.cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', output, output],
@@ -49,9 +49,7 @@ async function stopWorker({ child }) {
  * script (e.g. `--cpu-prof`). Returns { pids, stop() }.
  */
 export async function startChatWorkers(env, count, nodeOptions = []) {
-  const workers = Array.from({ length: count }, (_, index) =>
-    startWorker(env, index, nodeOptions)
-  )
+  const workers = Array.from({ length: count }, (_, index) => startWorker(env, index, nodeOptions))
   await Promise.all(workers.map(waitListening))
   return {
     pids: workers.map(({ child }) => child.pid),
