@@ -46,7 +46,11 @@ export async function run({ quick = false } = {}) {
   try {
     const { auth, chatbotIds } = await fixture(web.url)
     const headers = { ...auth, 'content-type': 'application/json' }
-    const body = JSON.stringify({ description: 'Updated by the audit-cost bench' })
+    // A new description each time, so every request really writes the row.
+    let sequence = 0
+    const describe = () => JSON.stringify({ description: `Audit-cost bench ${++sequence}` })
+    const setupRequest = (request) => ({ ...request, body: describe() })
+    const body = describe()
     const variants = ['plain', 'logged'].map((name) => ({
       name,
       url: `${web.url}/bench/chatbots/${chatbotIds[0]}/${name}`,
@@ -54,12 +58,23 @@ export async function run({ quick = false } = {}) {
     }))
 
     for (const variant of variants) {
-      const { status, queries } = await queriesOf(variant.url, { method: 'PATCH', headers, body })
+      const { status, queries } = await queriesOf(variant.url, {
+        method: 'PATCH',
+        headers,
+        body: describe(),
+      })
       if (status !== 200) throw new Error(`PATCH ${variant.url} answered ${status}`)
       variant.queries = queries
     }
     for (const variant of variants) {
-      await autocannonRun({ url: variant.url, method: 'PATCH', headers, body, duration: 1 })
+      await autocannonRun({
+        url: variant.url,
+        method: 'PATCH',
+        headers,
+        body,
+        setupRequest,
+        duration: 1,
+      })
     }
     const auditBefore = await auditRows(env)
     for (let round = 0; round < rounds; round++) {
@@ -70,6 +85,7 @@ export async function run({ quick = false } = {}) {
             method: 'PATCH',
             headers,
             body,
+            setupRequest,
             duration,
             warmup: 0,
           })
@@ -109,6 +125,7 @@ export async function run({ quick = false } = {}) {
         method: 'PATCH',
         headers,
         body,
+        setupRequest,
         duration,
         rate,
       })

@@ -42,6 +42,7 @@ export async function autocannonRun(opts) {
     duration = 10,
     rate,
     warmup = 1,
+    setupRequest,
   } = opts
   const base = {
     url,
@@ -50,6 +51,7 @@ export async function autocannonRun(opts) {
     body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
     connections,
     timeout: 10,
+    ...(setupRequest ? { requests: [{ setupRequest }] } : {}),
   }
   if (warmup > 0) await autocannon({ ...base, duration: warmup })
 
