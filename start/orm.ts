@@ -7,5 +7,6 @@
 | `per_page`, `error_code`).
 */
 import { BaseModel, SnakeCaseNamingStrategy } from '@adonisjs/lucid/orm'
+import '#support/paginate_in_one'
 
 BaseModel.namingStrategy = new SnakeCaseNamingStrategy()

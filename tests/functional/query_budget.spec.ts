@@ -44,4 +44,37 @@ test.group('Query budget of an authenticated API request', (group) => {
     assert.lengthOf(identity, 2, `identity and tenant statements:\n${identity.join('\n')}`)
     assert.isAtMost(statements.length, 3, `all statements:\n${statements.join('\n')}`)
   })
+
+  test('a list answers in three statements: identity, tenant, and the page with its total', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const token = await tokenFor(owner, organization)
+    for (const name of ['First', 'Second', 'Third']) {
+      const created = await client.post('/api/v1/chatbots').bearerToken(token).json({ name })
+      created.assertStatus(201)
+    }
+    const list = (page: number) =>
+      client.get(`/api/v1/chatbots?per_page=2&page=${page}`).bearerToken(token)
+
+    let first = await list(1)
+    const statements = await statementsDuring(async () => {
+      first = await list(1)
+    })
+    first.assertStatus(200)
+    assert.lengthOf(first.body().data, 2)
+    assert.equal(first.body().meta.total, 3)
+    assert.lengthOf(statements, 3, `all statements:\n${statements.join('\n')}`)
+
+    // The last page carries the total too; a page past the end counts separately.
+    const second = await list(2)
+    assert.lengthOf(second.body().data, 1)
+    assert.equal(second.body().meta.total, 3)
+    const beyond = await list(5)
+    beyond.assertStatus(200)
+    assert.lengthOf(beyond.body().data, 0)
+    assert.equal(beyond.body().meta.total, 3)
+    assert.notProperty(first.body().data[0], 'parley_page_total')
+  })
 })

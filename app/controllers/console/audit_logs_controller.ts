@@ -68,7 +68,7 @@ export default class AuditLogsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginate(page, perPage)
+    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
     return ctx.view.render('pages/audit_logs/index', {
       entries: entries.all(),
       meta: this.pageMeta(entries),

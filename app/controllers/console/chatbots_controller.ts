@@ -50,7 +50,7 @@ export default class ChatbotsController extends BaseController {
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(ChatbotPolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
-    const chatbots = await ChatbotService.list({}).paginate(page, perPage)
+    const chatbots = await ChatbotService.list({}).paginateInOne(page, perPage)
     return ctx.view.render('pages/chatbots/index', {
       chatbots: chatbots.all(),
       today: await ChatbotService.conversationsToday(chatbots.all().map((bot) => bot.id)),

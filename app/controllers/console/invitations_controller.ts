@@ -17,7 +17,7 @@ export default class InvitationsController extends BaseController {
     const { page, perPage } = await this.pageParams(ctx)
     const invitations = await InvitationService.pending()
       .preload('invitedBy')
-      .paginate(page, perPage)
+      .paginateInOne(page, perPage)
     return ctx.view.render('pages/invitations/index', {
       invitations: invitations.all(),
       meta: this.pageMeta(invitations),

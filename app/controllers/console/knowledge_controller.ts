@@ -138,7 +138,7 @@ export default class KnowledgeController extends BaseController {
   protected async sourcesPage(ctx: HttpContext) {
     const chatbot = await ChatbotService.find(ctx.params.id)
     const { page } = await this.pageParams(ctx)
-    const sources = await KnowledgeService.list(chatbot.id).paginate(page, SOURCES_PER_PAGE)
+    const sources = await KnowledgeService.list(chatbot.id).paginateInOne(page, SOURCES_PER_PAGE)
     const busy = sources
       .all()
       .some((source) =>

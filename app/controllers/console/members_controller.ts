@@ -25,10 +25,10 @@ export default class MembersController extends BaseController {
       data: filled(ctx.request.qs()),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const members = await MemberService.list(filters).paginate(page, perPage)
+    const members = await MemberService.list(filters).paginateInOne(page, perPage)
     const invitations = await InvitationService.pending()
       .preload('invitedBy')
-      .paginate(1, INVITATIONS_SHOWN)
+      .paginateInOne(1, INVITATIONS_SHOWN)
     const roles = await MemberService.roles()
     // Members holding a role the actor could not grant are beyond their reach (owners for admins).
     const assignableRoles = ctx.tenant.can('members.manage')

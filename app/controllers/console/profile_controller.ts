@@ -36,7 +36,7 @@ export default class ProfileController extends BaseController {
       .where('user_id', user.id)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .paginate(page, perPage)
+      .paginateInOne(page, perPage)
     return ctx.view.render('pages/profile/show', {
       user,
       sessions,

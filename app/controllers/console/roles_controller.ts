@@ -20,7 +20,7 @@ export default class RolesController extends BaseController {
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(RolePolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
-    const roles = await RoleService.list().paginate(page, perPage)
+    const roles = await RoleService.list().paginateInOne(page, perPage)
     return ctx.view.render('pages/roles/index', {
       roles: roles.all(),
       memberCounts: await RoleService.memberCounts(),

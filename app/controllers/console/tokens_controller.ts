@@ -29,10 +29,9 @@ export default class TokensController extends BaseController {
     await ctx.bouncer.with(TokenPolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
     const everyone = await ctx.bouncer.with(TokenPolicy).allows('viewAll')
-    const tokens = await TokenService.list(everyone ? null : ctx.tenant.membership.userId).paginate(
-      page,
-      perPage
-    )
+    const tokens = await TokenService.list(
+      everyone ? null : ctx.tenant.membership.userId
+    ).paginateInOne(page, perPage)
     // The page may carry a secret: no browser or proxy keeps a copy.
     ctx.response.header('Cache-Control', 'no-store')
     return ctx.view.render('pages/tokens/index', {

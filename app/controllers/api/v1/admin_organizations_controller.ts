@@ -22,7 +22,10 @@ export default class AdminOrganizationsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const organizations = await OrganizationService.platformList(filters).paginate(page, perPage)
+    const organizations = await OrganizationService.platformList(filters).paginateInOne(
+      page,
+      perPage
+    )
     return this.paginated(ctx, organizations, presentOrganization)
   }
 

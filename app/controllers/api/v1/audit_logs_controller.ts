@@ -15,7 +15,7 @@ export default class AuditLogsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginate(page, perPage)
+    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
     return this.paginated(ctx, entries)
   }
 

@@ -22,7 +22,7 @@ export default class ChatbotsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const chatbots = await ChatbotService.list(filters).paginate(page, perPage)
+    const chatbots = await ChatbotService.list(filters).paginateInOne(page, perPage)
     return this.paginated(ctx, chatbots, presentChatbot)
   }
 

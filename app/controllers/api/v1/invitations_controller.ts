@@ -13,7 +13,7 @@ export default class InvitationsController extends BaseController {
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(MemberPolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
-    const invitations = await InvitationService.pending().paginate(page, perPage)
+    const invitations = await InvitationService.pending().paginateInOne(page, perPage)
     return this.paginated(ctx, invitations, presentInvitation)
   }
 

@@ -25,7 +25,7 @@ export default class KnowledgeController extends BaseController {
     await ctx.bouncer.with(ChatbotPolicy).authorize('view')
     const chatbot = await ChatbotService.find(ctx.params.id)
     const { page, perPage } = await this.pageParams(ctx)
-    const sources = await KnowledgeService.list(chatbot.id).paginate(page, perPage)
+    const sources = await KnowledgeService.list(chatbot.id).paginateInOne(page, perPage)
     return this.paginated(ctx, sources, (source) => presentKnowledgeSource(source))
   }
 

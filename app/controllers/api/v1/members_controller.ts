@@ -18,7 +18,7 @@ export default class MembersController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const members = await MemberService.list(filters).paginate(page, perPage)
+    const members = await MemberService.list(filters).paginateInOne(page, perPage)
     return this.paginated(ctx, members, presentMember)
   }
 

@@ -30,7 +30,7 @@ export default class RolesController extends BaseController {
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(RolePolicy).authorize('viewAny')
     const { page, perPage } = await this.pageParams(ctx)
-    const roles = await RoleService.list().paginate(page, perPage)
+    const roles = await RoleService.list().paginateInOne(page, perPage)
     return this.paginated(ctx, roles, presentRole)
   }
 

@@ -33,7 +33,7 @@ export default class TokensController extends BaseController {
     const { page, perPage } = await this.pageParams(ctx)
     const user = ctx.auth.getUserOrFail()
     const everyone = await ctx.bouncer.with(TokenPolicy).allows('viewAll')
-    const tokens = await TokenService.list(everyone ? null : user.id).paginate(page, perPage)
+    const tokens = await TokenService.list(everyone ? null : user.id).paginateInOne(page, perPage)
     const currentTokenId = Number(user.currentAccessToken?.identifier) || null
     return this.paginated(ctx, tokens, (token) => presentToken(token, currentTokenId))
   }

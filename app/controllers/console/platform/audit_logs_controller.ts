@@ -20,7 +20,7 @@ export default class PlatformAuditLogsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginate(page, perPage)
+    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
     return ctx.view.render('pages/platform/audit_logs', {
       entries: entries.all(),
       meta: this.pageMeta(entries),

@@ -17,7 +17,10 @@ export default class PlatformOrganizationsController extends BaseController {
       data: ctx.request.qs(),
     })
     const { page, perPage } = await this.pageParams(ctx)
-    const organizations = await OrganizationService.platformList(filters).paginate(page, perPage)
+    const organizations = await OrganizationService.platformList(filters).paginateInOne(
+      page,
+      perPage
+    )
     return ctx.view.render('pages/platform/organizations', {
       organizationRows: organizations.all(),
       meta: this.pageMeta(organizations),

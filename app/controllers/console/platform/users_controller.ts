@@ -13,7 +13,7 @@ export default class PlatformUsersController extends BaseController {
     await ctx.bouncer.with(PlatformPolicy).authorize('manage')
     const filters = await ctx.request.validateUsing(listUsersValidator, { data: ctx.request.qs() })
     const { page, perPage } = await this.pageParams(ctx)
-    const users = await PlatformUserService.list(filters).paginate(page, perPage)
+    const users = await PlatformUserService.list(filters).paginateInOne(page, perPage)
     return ctx.view.render('pages/platform/users', {
       users: users.all(),
       meta: this.pageMeta(users),
