@@ -5,6 +5,7 @@ import logger from '@adonisjs/core/services/logger'
 import queueManager from '@rlanz/bull-queue/services/main'
 import Chatbot from '#models/chatbot'
 import ChatOutbox from '#models/chat_outbox'
+import type Contact from '#models/contact'
 import Conversation from '#models/conversation'
 import Message from '#models/message'
 import ApiException from '#exceptions/api_exception'
@@ -110,12 +111,13 @@ export default class ChatPipeline {
       )
     }
 
-    const { conversation, message } = await db.transaction(async (trx) => {
+    const { conversation, message, newContact } = await db.transaction(async (trx) => {
       let current = existing
+      let contact: Contact | null = null
       if (current) {
         current.useTransaction(trx)
       } else {
-        const contact = await ConversationService.upsertContact(input.contact, trx)
+        contact = await ConversationService.upsertContact(input.contact, trx)
         current = await Conversation.create(
           {
             chatbotId: chatbot.id,
@@ -142,9 +144,10 @@ export default class ChatPipeline {
       if (botAnswers) await ChatOutbox.create({ messageId: created.id }, { client: trx })
       current.lastMessageAt = created.createdAt
       await current.save()
-      return { conversation: current, message: created }
+      return { conversation: current, message: created, newContact: contact }
     })
-    if (!existing) await conversation.load('contact')
+    // A new conversation's contact is the one just written: no need to read it back.
+    if (newContact) conversation.$setRelated('contact', newContact)
 
     RealtimeService.messageCreated(conversation, message)
     RealtimeService.conversationUpdated(conversation)
