@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
-import queueManager from '@rlanz/bull-queue/services/main'
 import Chatbot from '#models/chatbot'
 import KnowledgeSource from '#models/knowledge_source'
 import KnowledgeService from '#services/knowledge_service'
@@ -15,6 +14,7 @@ import {
 } from '#enums/chatbots'
 import { addMember, createOrganization } from '#tests/helpers/identity'
 import { openContext, signIn, submitAndWait, unique } from '#tests/browser/support'
+import { emptyQueue } from '#tests/helpers/queues'
 
 /**
  * Issue 6's whole story in two browsers: a visitor asks the chatbot on its
@@ -29,7 +29,7 @@ test.group('Handoff from the widget to the inbox, in chromium', (group) => {
   const users: number[] = []
 
   group.setup(async () => {
-    await queueManager.getOrSet('high').obliterate({ force: true })
+    await emptyQueue('high')
     pool = new WorkerPool().start(['high'])
     return async () => {
       await pool.close()

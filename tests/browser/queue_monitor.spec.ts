@@ -6,14 +6,10 @@ import QueueService from '#services/queue_service'
 import ConsoleProbeJob from '#tests/fixtures/jobs/console_probe_job'
 import { UserFactory } from '#database/factories/user_factory'
 import { signIn, submitAndWait } from '#tests/browser/support'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const low = () => queueManager.getOrSet('low')
-
-/** The low queue empty and running (no worker runs in the browser suite: jobs stay waiting). */
-async function resetLow() {
-  await low().obliterate({ force: true })
-  await low().resume()
-}
+const resetLow = () => emptyQueue('low')
 
 /** A count shown on the low queue's card. */
 async function lowCount(page: Page, state: string) {

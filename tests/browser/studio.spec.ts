@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
-import queueManager from '@rlanz/bull-queue/services/main'
 import type { Page } from 'playwright'
 import KnowledgeService from '#services/knowledge_service'
 import { TenantContext } from '#support/tenant_context'
@@ -13,6 +12,7 @@ import { KnowledgeSourceType } from '#enums/chatbots'
 import { createOrganization } from '#tests/helpers/identity'
 import { seedChatbot } from '#tests/fixtures/knowledge'
 import { signIn, submitAndWait, unique } from '#tests/browser/support'
+import { emptyQueue } from '#tests/helpers/queues'
 
 /** Asks the playground a question and waits for the page showing its reply. */
 async function ask(page: Page, question: string) {
@@ -32,8 +32,8 @@ test.group('Chatbot studio in chromium', (group) => {
   const users: number[] = []
 
   group.setup(async () => {
-    await queueManager.getOrSet('high').obliterate({ force: true })
-    await queueManager.getOrSet('low').obliterate({ force: true })
+    await emptyQueue('high')
+    await emptyQueue('low')
     pool = new WorkerPool().start(['high'])
     return async () => {
       await pool.close()

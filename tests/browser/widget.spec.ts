@@ -1,7 +1,6 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
-import queueManager from '@rlanz/bull-queue/services/main'
 import Chatbot from '#models/chatbot'
 import KnowledgeSource from '#models/knowledge_source'
 import Message from '#models/message'
@@ -18,6 +17,7 @@ import {
 } from '#enums/chatbots'
 import { createOrganization } from '#tests/helpers/identity'
 import { unique } from '#tests/browser/support'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const WELCOME = 'Hi! Ask me about orders and payments.'
 
@@ -32,7 +32,7 @@ test.group('Web widget in chromium', (group) => {
   const users: number[] = []
 
   group.setup(async () => {
-    await queueManager.getOrSet('high').obliterate({ force: true })
+    await emptyQueue('high')
     pool = new WorkerPool().start(['high'])
     return async () => {
       await pool.close()

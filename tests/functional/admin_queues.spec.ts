@@ -15,18 +15,11 @@ import { waitFor } from '#tests/helpers/wait_for'
 import MonitorEchoJob from '#tests/fixtures/jobs/monitor_echo_job'
 import MonitorFlakyJob from '#tests/fixtures/jobs/monitor_flaky_job'
 import MonitorHoldJob from '#tests/fixtures/jobs/monitor_hold_job'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused']
 const low = () => queueManager.getOrSet('low')
-
-/**
- * Empties the `low` queue the tests use (jobs, metrics, schedulers) and
- * leaves it running.
- */
-async function resetLowQueue() {
-  await low().obliterate({ force: true })
-  await low().resume()
-}
+const resetLowQueue = () => emptyQueue('low')
 
 async function superAdmin() {
   const { organization: home } = await createOrganization('Platform Home')

@@ -21,6 +21,7 @@ import {
 } from '#support/text_match'
 import { ChatbotStatus, KnowledgeSourceType, ProviderType } from '#enums/chatbots'
 import { createOrganization } from '#tests/helpers/identity'
+import { runCommand } from '#tests/helpers/ace'
 import MainSeeder, { DEMO } from '#database/seeders/main_seeder'
 import { DEMO_CHATBOT, DEMO_FAQ } from '#database/demo_faq'
 
@@ -504,21 +505,6 @@ test.group('Builtin responder: demo chatbot', (group) => {
   })
 })
 
-/**
- * Runs `node ace chatbot:ask …` in process, without a terminal.
- */
-async function runAsk(argv: string[]) {
-  await ace.boot()
-  ace.ui.logger.flushLogs()
-  const command = await ace.create(await ace.find('chatbot:ask'), argv)
-  await command.exec()
-  const output = command.ui.logger
-    .getLogs()
-    .map((log) => log.message)
-    .join('\n')
-  return { command, output }
-}
-
 test.group('Commands: chatbot:ask', (group) => {
   group.setup(() => ace.ui.switchMode('raw'))
   group.each.setup(() => testUtils.db().withGlobalTransaction())
@@ -526,7 +512,10 @@ test.group('Commands: chatbot:ask', (group) => {
 
   test('prints the answer, how it was found and the chunks used', async ({ assert }) => {
     const { chatbot } = await shopSetup()
-    const { command, output } = await runAsk([String(chatbot.id), 'How much does it cost?'])
+    const { command, output } = await runCommand('chatbot:ask', [
+      String(chatbot.id),
+      'How much does it cost?',
+    ])
     command.assertSucceeded()
 
     assert.include(output, 'Plans start at 10 euros a month.')
@@ -544,7 +533,10 @@ test.group('Commands: chatbot:ask', (group) => {
 
   test('says when it fell back', async ({ assert }) => {
     const { chatbot } = await shopSetup()
-    const { command, output } = await runAsk([String(chatbot.id), 'Who won the world cup?'])
+    const { command, output } = await runCommand('chatbot:ask', [
+      String(chatbot.id),
+      'Who won the world cup?',
+    ])
     command.assertSucceeded()
     assert.include(output, FALLBACK)
     assert.include(output, 'fallback: yes')
@@ -556,28 +548,28 @@ test.group('Commands: chatbot:ask', (group) => {
     const foreign = await seedChatbot(other, { name: 'Foreign' })
     await addKnowledge(foreign, SHIPPING_TEXT)
 
-    const found = await runAsk([String(foreign.id), 'When are orders shipped?'])
+    const found = await runCommand('chatbot:ask', [String(foreign.id), 'When are orders shipped?'])
     found.command.assertSucceeded()
     assert.include(found.output, 'Rotterdam warehouse')
     assert.notInclude(found.output, 'Shop FAQ')
 
     await TenantContext.run(chatbot.organizationId, () => chatbot.delete())
-    const deleted = await runAsk([String(chatbot.id), 'prices'])
+    const deleted = await runCommand('chatbot:ask', [String(chatbot.id), 'prices'])
     deleted.command.assertExitCode(1)
     assert.include(deleted.output, `There is no chatbot with the id ${chatbot.id}`)
   })
 
   test('exits 1 for unknown ids and unusable input', async ({ assert }) => {
-    const unknown = await runAsk(['987654321', 'prices'])
+    const unknown = await runCommand('chatbot:ask', ['987654321', 'prices'])
     unknown.command.assertExitCode(1)
     assert.include(unknown.output, 'There is no chatbot with the id 987654321')
 
-    const notANumber = await runAsk(['abc', 'prices'])
+    const notANumber = await runCommand('chatbot:ask', ['abc', 'prices'])
     notANumber.command.assertExitCode(1)
     assert.include(notANumber.output, '<chatbot-id>')
 
     const { chatbot } = await shopSetup()
-    const empty = await runAsk([String(chatbot.id), '   '])
+    const empty = await runCommand('chatbot:ask', [String(chatbot.id), '   '])
     empty.command.assertExitCode(1)
     assert.include(empty.output, '<question>')
   })

@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import ace from '@adonisjs/core/services/ace'
+import { runCommand } from '#tests/helpers/ace'
 import db from '@adonisjs/lucid/services/db'
 import { Secret } from '@adonisjs/core/helpers'
 import testUtils from '@adonisjs/core/services/test_utils'
@@ -16,30 +17,6 @@ import { auditQuery, findAudit, findAuditOrFail } from '#tests/helpers/audit'
 import MainSeeder, { DEMO } from '#database/seeders/main_seeder'
 
 const STRONG = 'violet-harbor-lantern-42'
-
-/**
- * Runs a command found by name, as `node ace <name> …` would, without a
- * terminal unless `interactive` (then `prompts` answers the questions).
- */
-async function run(
-  name: string,
-  argv: string[],
-  options: { interactive?: boolean; prompts?: Record<string, string> } = {}
-) {
-  await ace.boot()
-  ace.ui.logger.flushLogs()
-  const instance = await ace.create(await ace.find(name), argv)
-  ;(instance as unknown as { interactive: boolean }).interactive = options.interactive ?? false
-  for (const [title, answer] of Object.entries(options.prompts ?? {})) {
-    instance.prompt.trap(title).replyWith(answer)
-  }
-  await instance.exec()
-  const output = instance.ui.logger
-    .getLogs()
-    .map((log) => log.message)
-    .join('\n')
-  return { command: instance, output }
-}
 
 /**
  * The stored flag: SQLite returns booleans as 0/1.
@@ -69,7 +46,7 @@ test.group('Commands: org:create', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('creates the organization and a new owner account', async ({ assert }) => {
-    const { command, output } = await run('org:create', [
+    const { command, output } = await runCommand('org:create', [
       'Acme Robotics',
       '--owner-email=Ada@Example.com',
       `--owner-password=${STRONG}`,
@@ -100,7 +77,7 @@ test.group('Commands: org:create', (group) => {
 
   test('makes an existing user the owner, with no password needed', async ({ assert }) => {
     const existing = await UserFactory.merge({ email: 'grace@example.com' }).create()
-    const { command } = await run('org:create', [
+    const { command } = await runCommand('org:create', [
       'Compilers',
       '--owner-email=grace@example.com',
       '--slug=compilers-inc',
@@ -117,7 +94,7 @@ test.group('Commands: org:create', (group) => {
   })
 
   test('asks for missing values on a terminal', async ({ assert }) => {
-    const { command } = await run('org:create', [], {
+    const { command } = await runCommand('org:create', [], {
       interactive: true,
       prompts: {
         'Organization name': 'Prompted Co',
@@ -132,11 +109,11 @@ test.group('Commands: org:create', (group) => {
   })
 
   test('names the missing flag when it cannot ask', async ({ assert }) => {
-    const { command, output } = await run('org:create', ['Acme'])
+    const { command, output } = await runCommand('org:create', ['Acme'])
     command.assertExitCode(1)
     assert.include(output, 'Missing --owner-email')
 
-    const noPassword = await run('org:create', ['Acme', '--owner-email=new@example.com'])
+    const noPassword = await runCommand('org:create', ['Acme', '--owner-email=new@example.com'])
     noPassword.command.assertExitCode(1)
     assert.include(noPassword.output, 'Missing --owner-password')
     assert.isNull(await Organization.findBy('slug', 'acme'))
@@ -144,7 +121,7 @@ test.group('Commands: org:create', (group) => {
 
   test('writes nothing when the slug is taken or the password is weak', async ({ assert }) => {
     await createOrganization('Taken')
-    const taken = await run('org:create', [
+    const taken = await runCommand('org:create', [
       'Another',
       '--slug=taken',
       '--owner-email=fresh@example.com',
@@ -155,7 +132,7 @@ test.group('Commands: org:create', (group) => {
     // The owner account was created in the same transaction: rolled back too.
     assert.isNull(await User.findBy('email', 'fresh@example.com'))
 
-    const weak = await run('org:create', [
+    const weak = await runCommand('org:create', [
       'Weak Co',
       '--owner-email=weak@example.com',
       '--owner-password=password1234',
@@ -164,7 +141,7 @@ test.group('Commands: org:create', (group) => {
     assert.include(weak.output, 'Password refused')
     assert.isNull(await Organization.findBy('slug', 'weak-co'))
 
-    const invalid = await run('org:create', ['Bad', '--owner-email=not-an-email'])
+    const invalid = await runCommand('org:create', ['Bad', '--owner-email=not-an-email'])
     invalid.command.assertExitCode(1)
     assert.include(invalid.output, '--owner-email')
     assert.lengthOf(await auditQuery(), 0)
@@ -176,7 +153,7 @@ test.group('Commands: user:create', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
 
   test('creates a user, named after the email by default', async ({ assert }) => {
-    const { command, output } = await run('user:create', [
+    const { command, output } = await runCommand('user:create', [
       '--email=Linus@Example.com',
       `--password=${STRONG}`,
     ])
@@ -193,7 +170,7 @@ test.group('Commands: user:create', (group) => {
   })
 
   test('creates a super-admin with a name', async ({ assert }) => {
-    const { command } = await run('user:create', [
+    const { command } = await runCommand('user:create', [
       '--email=root@example.com',
       `--password=${STRONG}`,
       '--name=Root Operator',
@@ -211,14 +188,14 @@ test.group('Commands: user:create', (group) => {
       Role.create({ slug: 'support-lead', name: 'Support lead', isSystem: false })
     )
 
-    const agent = await run('user:create', [
+    const agent = await runCommand('user:create', [
       '--email=agent@example.com',
       `--password=${STRONG}`,
       '--org=acme',
       '--role=agent',
     ])
     agent.command.assertSucceeded()
-    const lead = await run('user:create', [
+    const lead = await runCommand('user:create', [
       '--email=lead@example.com',
       `--password=${STRONG}`,
       '--org=acme',
@@ -244,10 +221,14 @@ test.group('Commands: user:create', (group) => {
 
   test('asks for the role on a terminal', async ({ assert }) => {
     const { organization } = await createOrganization('Acme')
-    const { command } = await run('user:create', ['--email=viewer@example.com', '--org=acme'], {
-      interactive: true,
-      prompts: { 'Password (at least 12 characters)': STRONG, 'Role in acme': 'viewer' },
-    })
+    const { command } = await runCommand(
+      'user:create',
+      ['--email=viewer@example.com', '--org=acme'],
+      {
+        interactive: true,
+        prompts: { 'Password (at least 12 characters)': STRONG, 'Role in acme': 'viewer' },
+      }
+    )
     command.assertSucceeded()
     const memberships = await membershipsOf(organization)
     const membership = memberships.find(
@@ -260,11 +241,14 @@ test.group('Commands: user:create', (group) => {
     assert,
   }) => {
     await UserFactory.merge({ email: 'taken@example.com' }).create()
-    const taken = await run('user:create', ['--email=TAKEN@example.com', `--password=${STRONG}`])
+    const taken = await runCommand('user:create', [
+      '--email=TAKEN@example.com',
+      `--password=${STRONG}`,
+    ])
     taken.command.assertExitCode(1)
     assert.include(taken.output, 'already exists')
 
-    const unknownOrg = await run('user:create', [
+    const unknownOrg = await runCommand('user:create', [
       '--email=someone@example.com',
       `--password=${STRONG}`,
       '--org=nowhere',
@@ -279,7 +263,7 @@ test.group('Commands: user:create', (group) => {
       Role.create({ slug: 'other-only', name: 'Other only', isSystem: false })
     )
     await createOrganization('Acme')
-    const badRole = await run('user:create', [
+    const badRole = await runCommand('user:create', [
       '--email=someone@example.com',
       `--password=${STRONG}`,
       '--org=acme',
@@ -291,7 +275,7 @@ test.group('Commands: user:create', (group) => {
       'no role "other-only" in acme: use one of owner, admin, agent, viewer'
     )
 
-    const roleWithoutOrg = await run('user:create', [
+    const roleWithoutOrg = await runCommand('user:create', [
       '--email=someone@example.com',
       `--password=${STRONG}`,
       '--role=agent',
@@ -299,7 +283,7 @@ test.group('Commands: user:create', (group) => {
     roleWithoutOrg.command.assertExitCode(1)
     assert.include(roleWithoutOrg.output, '--role needs --org')
 
-    const noPassword = await run('user:create', ['--email=someone@example.com'])
+    const noPassword = await runCommand('user:create', ['--email=someone@example.com'])
     noPassword.command.assertExitCode(1)
     assert.include(noPassword.output, 'Missing --password')
 
@@ -314,7 +298,7 @@ test.group('Commands: token:create', (group) => {
 
   test('prints a working token once', async ({ assert }) => {
     const { organization, owner } = await createOrganization('Acme')
-    const { command, output } = await run('token:create', [
+    const { command, output } = await runCommand('token:create', [
       `--email=${owner.email}`,
       '--org=acme',
       '--abilities=chatbots.view,conversations.reply',
@@ -346,14 +330,14 @@ test.group('Commands: token:create', (group) => {
     assert,
   }) => {
     const { owner } = await createOrganization('Acme')
-    const byDefault = await run('token:create', [`--email=${owner.email}`, '--org=acme'])
+    const byDefault = await runCommand('token:create', [`--email=${owner.email}`, '--org=acme'])
     byDefault.command.assertSucceeded()
     const token = await verifyPrinted(byDefault.output)
     assert.deepEqual(token!.abilities, ['*'])
     assert.equal(token!.name, 'Command line')
     assert.closeTo((token!.expiresAt!.getTime() - Date.now()) / 86_400_000, 90, 0.01)
 
-    const forever = await run('token:create', [
+    const forever = await runCommand('token:create', [
       `--email=${owner.email}`,
       '--org=acme',
       '--expires-in=never',
@@ -362,7 +346,7 @@ test.group('Commands: token:create', (group) => {
     const endless = await verifyPrinted(forever.output)
     assert.isNull(endless!.expiresAt)
 
-    const seconds = await run('token:create', [
+    const seconds = await runCommand('token:create', [
       `--email=${owner.email}`,
       '--org=acme',
       '--expires-in=3600',
@@ -395,7 +379,7 @@ test.group('Commands: token:create', (group) => {
       [[`--email=${owner.email}`], 'Missing --org'],
     ]
     for (const [argv, message] of cases) {
-      const { command, output } = await run('token:create', argv)
+      const { command, output } = await runCommand('token:create', argv)
       command.assertExitCode(1)
       assert.include(output, message)
       assert.notMatch(output, /prl_/)
@@ -406,7 +390,7 @@ test.group('Commands: token:create', (group) => {
 
   test('asks which organization on a terminal', async ({ assert }) => {
     const { organization, owner } = await createOrganization('Acme')
-    const { command, output } = await run('token:create', [`--email=${owner.email}`], {
+    const { command, output } = await runCommand('token:create', [`--email=${owner.email}`], {
       interactive: true,
       prompts: { Organization: 'acme' },
     })
@@ -422,7 +406,7 @@ test.group('Commands: user:promote', (group) => {
 
   test('makes a user a super-admin, once', async ({ assert }) => {
     const user = await UserFactory.create()
-    const { command } = await run('user:promote', [`--email=${user.email.toUpperCase()}`])
+    const { command } = await runCommand('user:promote', [`--email=${user.email.toUpperCase()}`])
     command.assertSucceeded()
     await user.refresh()
     assert.isTrue(isSuperAdmin(user))
@@ -431,18 +415,18 @@ test.group('Commands: user:promote', (group) => {
     assert.equal(audit.subjectId, String(user.id))
     assert.deepEqual(audit.changes!.is_super_admin, { before: false, after: true })
 
-    const again = await run('user:promote', [`--email=${user.email}`])
+    const again = await runCommand('user:promote', [`--email=${user.email}`])
     again.command.assertSucceeded()
     assert.include(again.output, 'already a super-admin')
     assert.lengthOf(await auditQuery().where('action', 'user.promoted'), 1)
   })
 
   test('refuses an unknown email and a missing flag', async ({ assert }) => {
-    const unknown = await run('user:promote', ['--email=ghost@example.com'])
+    const unknown = await runCommand('user:promote', ['--email=ghost@example.com'])
     unknown.command.assertExitCode(1)
     assert.include(unknown.output, 'no user with the email ghost@example.com')
 
-    const missing = await run('user:promote', [])
+    const missing = await runCommand('user:promote', [])
     missing.command.assertExitCode(1)
     assert.include(missing.output, 'Missing --email')
     assert.isNull(await findAudit('action', 'user.promoted'))

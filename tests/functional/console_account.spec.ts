@@ -21,6 +21,7 @@ import { USER_PASSWORD } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
 import { waitFor } from '#tests/helpers/wait_for'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const NEW_PASSWORD = 'amber-orchard-compass-77'
 const SESSION_COOKIE = 'parley-session'
@@ -318,8 +319,8 @@ test.group('Console account: remember me and sessions', (group) => {
 
 test.group('Console account: forgotten password', (group) => {
   group.setup(async () => {
-    // Force: a job left active by an earlier worker would hold the queue for a lock period.
-    await queueManager.getOrSet('mail').obliterate({ force: true })
+    // Even a job a killed worker left active: it would hold the queue for a lock period.
+    await emptyQueue('mail')
     const pool = new WorkerPool().start(['mail'])
     return () => pool.close()
   })

@@ -12,16 +12,12 @@ import { createOrganization } from '#tests/helpers/identity'
 import { auditQuery, findAudit, findAuditOrFail } from '#tests/helpers/audit'
 import { decodeHtml } from '#tests/helpers/html'
 import { waitFor } from '#tests/helpers/wait_for'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const
 
 const low = () => queueManager.getOrSet('low')
-
-/** The low queue empty and running: every test starts (and ends) from it. */
-async function resetLow() {
-  await low().obliterate({ force: true })
-  await low().resume()
-}
+const resetLow = () => emptyQueue('low')
 
 /**
  * Runs the low queue's jobs on a real worker pool until each of `jobs` has

@@ -13,6 +13,7 @@ import { WorkerPool } from '#support/job_runner'
 import { spawnParley } from '#tests/helpers/processes'
 import { startSmtpServer } from '#tests/helpers/smtp_server'
 import { waitFor } from '#tests/helpers/wait_for'
+import { emptyQueue } from '#tests/helpers/queues'
 
 /**
  * Quoted-printable bodies wrap long lines (`=` + CRLF) and escape `=`.
@@ -76,7 +77,7 @@ test.group('Mail: the mail queue', () => {
     const smtp = await startSmtpServer()
     cleanup(() => smtp.close())
     // The worker process takes only this test's job, and stops gracefully so it leaves none active.
-    await queueManager.getOrSet('mail').obliterate({ force: true })
+    await emptyQueue('mail')
     const worker = spawnParley(['ace', 'queue:listen', '--queue=mail'], {
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(smtp.port),

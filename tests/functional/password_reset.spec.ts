@@ -15,6 +15,7 @@ import { WorkerPool } from '#support/job_runner'
 import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
 import { createOrganization, tokenFor } from '#tests/helpers/identity'
 import { waitFor } from '#tests/helpers/wait_for'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const NEW_PASSWORD = 'amber-orchard-compass-77'
 
@@ -46,8 +47,8 @@ const reset = (client: ApiClient, token: string, password = NEW_PASSWORD) =>
 
 test.group('Password reset', (group) => {
   group.setup(async () => {
-    // Force: a job left active by an earlier worker would hold the queue for a lock period.
-    await queueManager.getOrSet('mail').obliterate({ force: true })
+    // Even a job a killed worker left active: it would hold the queue for a lock period.
+    await emptyQueue('mail')
     const pool = new WorkerPool().start(['mail'])
     return () => pool.close()
   })

@@ -3,7 +3,6 @@ import { test } from '@japa/runner'
 import type { ApiClient } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
 import limiter from '@adonisjs/limiter/services/main'
-import queueManager from '@rlanz/bull-queue/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { DateTime } from 'luxon'
 import Chatbot from '#models/chatbot'
@@ -28,6 +27,7 @@ import {
 import { createOrganization } from '#tests/helpers/identity'
 import { openEventStream, serverUrl } from '#tests/helpers/sse'
 import { waitFor } from '#tests/helpers/wait_for'
+import { emptyQueue } from '#tests/helpers/queues'
 
 const SHOP = 'https://shop.example.com'
 const ELSEWHERE = 'https://evil.example.net'
@@ -646,7 +646,7 @@ test.group('Public chat API: answered end to end', (group) => {
 
   group.setup(async () => {
     // Jobs left by other tests (rolled back, their ids reused on SQLite) must not answer for ours.
-    await queueManager.getOrSet('high').obliterate({ force: true })
+    await emptyQueue('high')
     pool = new WorkerPool().start(['high'])
     return async () => {
       await pool.close()

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import ace from '@adonisjs/core/services/ace'
+import { runCommand } from '#tests/helpers/ace'
+import { emptyQueue } from '#tests/helpers/queues'
 import queueManager from '@rlanz/bull-queue/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import QueueService from '#services/queue_service'
@@ -11,33 +13,7 @@ import MonitorEchoJob from '#tests/fixtures/jobs/monitor_echo_job'
 import MonitorFlakyJob from '#tests/fixtures/jobs/monitor_flaky_job'
 
 const low = () => queueManager.getOrSet('low')
-
-async function resetLowQueue() {
-  await low().obliterate({ force: true })
-  await low().resume()
-}
-
-/**
- * Runs a command as `node ace <name> …` would, without a terminal unless
- * `confirm` answers its confirmation (`true` accepts).
- */
-async function run(name: string, argv: string[], options: { confirm?: boolean } = {}) {
-  await ace.boot()
-  ace.ui.logger.flushLogs()
-  const instance = await ace.create(await ace.find(name), argv)
-  ;(instance as unknown as { interactive: boolean }).interactive = options.confirm !== undefined
-  if (options.confirm !== undefined) {
-    const trap = instance.prompt.trap('confirm_clear')
-    if (options.confirm) trap.accept()
-    else trap.reject()
-  }
-  await instance.exec()
-  const output = instance.ui.logger
-    .getLogs()
-    .map((log) => log.message)
-    .join('\n')
-  return { command: instance, output }
-}
+const resetLow = () => emptyQueue('low')
 
 async function queueAudits() {
   return auditQuery().where('action', 'like', 'queue.%').orderBy('id')
@@ -61,11 +37,11 @@ async function failedFlakyJobs(count: number) {
 test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) => {
   group.setup(async () => {
     ace.ui.switchMode('raw')
-    await resetLowQueue()
-    return resetLowQueue
+    await resetLow()
+    return resetLow
   })
   group.each.setup(() => testUtils.db().withGlobalTransaction())
-  group.each.setup(resetLowQueue)
+  group.each.setup(resetLow)
 
   test('queue:status prints the counts of each queue', async ({ assert }) => {
     await failedFlakyJobs(1)
@@ -73,7 +49,7 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
     await QueueService.dispatch(MonitorEchoJob, {})
     await QueueService.dispatch(MonitorEchoJob, {}, { delay: 60_000 })
 
-    const { command, output } = await run('queue:status', [])
+    const { command, output } = await runCommand('queue:status', [])
     command.assertSucceeded()
     const lines = output.split('\n')
     assert.include(lines, 'Queue|Waiting|Active|Delayed|Failed|Completed|Paused')
@@ -81,11 +57,11 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
     assert.include(output, 'No worker is alive')
 
     await low().pause()
-    const paused = await run('queue:status', [])
+    const paused = await runCommand('queue:status', [])
     // Jobs held by a pause still count as waiting.
     assert.include(paused.output.split('\n'), 'low|2|0|1|1|0|yes')
 
-    const json = await run('queue:status', ['--json'])
+    const json = await runCommand('queue:status', ['--json'])
     const { queues, workers } = JSON.parse(json.output)
     const summary = queues.find((queue: { name: string }) => queue.name === 'low')
     assert.deepEqual(
@@ -106,11 +82,11 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
   test('queue:retry-failed queues the failed jobs again and audits it', async ({ assert }) => {
     // Earlier suites may leave failed jobs on the other queues: start without them.
     for (const name of ['high', 'default', 'mail'] as const) {
-      await queueManager.getOrSet(name).obliterate({ force: true })
+      await emptyQueue(name)
     }
     const jobs = await failedFlakyJobs(2)
 
-    const { command, output } = await run('queue:retry-failed', ['--queue=low'])
+    const { command, output } = await runCommand('queue:retry-failed', ['--queue=low'])
     command.assertSucceeded()
     assert.include(output, 'low: 2 failed job(s) queued again')
     assert.equal(await low().getJobCountByTypes('failed'), 0)
@@ -132,13 +108,13 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
     assert.equal(audits[0].message, 'node ace queue:retry-failed')
     assert.isNull(audits[0].organizationId)
 
-    const everyQueue = await run('queue:retry-failed', [])
+    const everyQueue = await runCommand('queue:retry-failed', [])
     everyQueue.command.assertSucceeded()
     assert.include(everyQueue.output, 'high: 0 failed job(s) queued again')
     assert.include(everyQueue.output, 'mail: 0 failed job(s) queued again')
     assert.lengthOf(await queueAudits(), 1, 'nothing retried, nothing audited')
 
-    const unknown = await run('queue:retry-failed', ['--queue=nope'])
+    const unknown = await runCommand('queue:retry-failed', ['--queue=nope'])
     unknown.command.assertExitCode(1)
     assert.include(unknown.output, 'Unknown queue "nope". Known queues: high, default, low, mail')
   })
@@ -149,25 +125,25 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
     await QueueService.dispatch(MonitorEchoJob, {})
     await QueueService.dispatch(MonitorEchoJob, {})
 
-    const { command, output } = await run('queue:clear', ['--queue=low', '--state=waiting'])
+    const { command, output } = await runCommand('queue:clear', ['--queue=low', '--state=waiting'])
     command.assertExitCode(1)
     assert.include(output, 'pass --force')
     assert.include(output, 'Nothing was changed')
     assert.equal(await low().getJobCountByTypes('waiting'), 2)
 
-    const declined = await run('queue:clear', ['--queue=low', '--state=waiting'], {
-      confirm: false,
+    const declined = await runCommand('queue:clear', ['--queue=low', '--state=waiting'], {
+      prompts: { confirm_clear: false },
     })
     declined.command.assertExitCode(1)
     assert.equal(await low().getJobCountByTypes('waiting'), 2)
 
-    const badState = await run('queue:clear', ['--queue=low', '--state=active', '--force'])
+    const badState = await runCommand('queue:clear', ['--queue=low', '--state=active', '--force'])
     badState.command.assertExitCode(1)
     assert.include(badState.output, 'Unknown state "active"')
-    const badQueue = await run('queue:clear', ['--queue=nope', '--state=waiting', '--force'])
+    const badQueue = await runCommand('queue:clear', ['--queue=nope', '--state=waiting', '--force'])
     badQueue.command.assertExitCode(1)
     assert.include(badQueue.output, 'Unknown queue "nope"')
-    const missing = await run('queue:clear', ['--state=waiting', '--force'])
+    const missing = await runCommand('queue:clear', ['--state=waiting', '--force'])
     missing.command.assertExitCode(1)
     assert.include(missing.output, 'Missing --queue')
 
@@ -183,7 +159,7 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
     await QueueService.dispatch(MonitorEchoJob, {})
     await QueueService.dispatch(MonitorEchoJob, {}, { delay: 60_000 })
 
-    const forced = await run('queue:clear', ['--queue=low', '--state=waiting', '--force'])
+    const forced = await runCommand('queue:clear', ['--queue=low', '--state=waiting', '--force'])
     forced.command.assertSucceeded()
     assert.include(forced.output, '2 waiting job(s) deleted from the "low" queue')
     assert.deepInclude(await low().getJobCounts('waiting', 'delayed', 'failed'), {
@@ -192,8 +168,8 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
       failed: 1,
     })
 
-    const confirmed = await run('queue:clear', ['--queue=low', '--state=failed'], {
-      confirm: true,
+    const confirmed = await runCommand('queue:clear', ['--queue=low', '--state=failed'], {
+      prompts: { confirm_clear: true },
     })
     confirmed.command.assertSucceeded()
     assert.equal(await low().getJobCountByTypes('failed'), 0)

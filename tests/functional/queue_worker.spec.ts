@@ -25,6 +25,7 @@ import { spawnParley } from '#tests/helpers/processes'
 import { waitFor } from '#tests/helpers/wait_for'
 import WorkerProbeJob, { probeKeys } from '#tests/fixtures/jobs/worker_probe_job'
 import WorkerTimeoutJob from '#tests/fixtures/jobs/worker_timeout_job'
+import { emptyQueue } from '#tests/helpers/queues'
 
 /**
  * The queues these tests use, emptied (jobs, schedulers, metrics) around
@@ -32,7 +33,7 @@ import WorkerTimeoutJob from '#tests/fixtures/jobs/worker_timeout_job'
  */
 const QUEUES = ['low', 'default', 'mail', 'high'] as const
 async function emptyQueues() {
-  for (const name of QUEUES) await queueManager.getOrSet(name).obliterate({ force: true })
+  for (const name of QUEUES) await emptyQueue(name)
 }
 
 const count = async (key: string) => Number((await redis.get(key)) ?? 0)
