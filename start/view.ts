@@ -7,6 +7,22 @@
 */
 import edge from 'edge.js'
 import { DateTime } from 'luxon'
+import app from '@adonisjs/core/services/app'
+
+/**
+ * edge.js 6 lists the components directories from disk each time a
+ * renderer is made — on every request, since the auth initializer shares
+ * `auth` with `ctx.view` — even with template caching on: its components
+ * plugin decides to recur from the options the shared instance was built
+ * with, not from `configure({ cache })`. That was ~5% of an API request's
+ * CPU (bench/README.md). Where templates are cached (production), the
+ * components cannot change either: list them once.
+ */
+if (app.inProduction) {
+  const listComponents = edge.loader.listComponents.bind(edge.loader)
+  let components: ReturnType<typeof listComponents> | undefined
+  edge.loader.listComponents = () => (components ??= listComponents())
+}
 
 type DateLike = DateTime | Date | string | null | undefined
 
