@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon'
 import { compose } from '@adonisjs/core/helpers'
-import encryption from '@adonisjs/core/services/encryption'
 import { randomBytes } from 'node:crypto'
 import { BaseModel, beforeCreate, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
@@ -9,6 +8,7 @@ import { SoftDeletes } from '#models/mixins/soft_deletes'
 import KnowledgeSource from '#models/knowledge_source'
 import Conversation from '#models/conversation'
 import { jsonColumn } from '#support/json_column'
+import { encryptedJsonColumn } from '#support/encrypted_column'
 import type { ChatbotStatus, ProviderType } from '#enums/chatbots'
 
 export type ProviderSettings = Record<string, string | number | boolean | null>
@@ -34,12 +34,7 @@ export default class Chatbot extends compose(BaseModel, TenantScoped, SoftDelete
    * holds no provider secret. Never serialized: responses go through
    * ChatbotService.present, which only says which secrets are set.
    */
-  @column({
-    serializeAs: null,
-    prepare: (value: ProviderSettings | null) => encryption.encrypt(value ?? {}),
-    consume: (value: string | null) =>
-      value ? (encryption.decrypt<ProviderSettings>(value) ?? {}) : {},
-  })
+  @column({ serializeAs: null, ...encryptedJsonColumn<ProviderSettings>() })
   declare providerSettings: ProviderSettings
 
   @column()
