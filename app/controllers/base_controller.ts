@@ -3,6 +3,7 @@ import AuditService, { type AuditInput } from '#services/audit_service'
 import {
   errorEnvelope,
   errorCodeForStatus,
+  sendEnvelope,
   successEnvelope,
   type FieldError,
 } from '#support/envelope'
@@ -41,9 +42,11 @@ type PageSource<T> =
  */
 export default abstract class BaseController {
   protected success<T>(ctx: HttpContext, data: T, options: SuccessOptions = {}) {
-    return ctx.response
-      .status(options.status ?? 200)
-      .send(successEnvelope(ctx, data, options.message ?? 'OK', options.meta ?? null))
+    return sendEnvelope(
+      ctx,
+      options.status ?? 200,
+      successEnvelope(ctx, data, options.message ?? 'OK', options.meta ?? null)
+    )
   }
 
   protected async successWithLog<T>(ctx: HttpContext, options: LoggedSuccess<T>) {
