@@ -55,6 +55,7 @@ export default defineConfig({
     () => import('#start/routes'),
     () => import('#start/kernel'),
     { file: () => import('#start/transmit'), environment: ['web', 'test'] },
+    { file: () => import('#start/auth_cache'), environment: ['web', 'test'] },
   ],
 
   /*

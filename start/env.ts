@@ -67,6 +67,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   */
   REGISTRATION_ENABLED: Env.schema.boolean.optional(),
   TOKEN_DEFAULT_EXPIRY: Env.schema.string.optional(),
+  // how long a web process keeps a token's and a member's identity rows (0 = off)
+  AUTH_CACHE_TTL_MS: Env.schema.number.optional(),
 
   /*
   | Operations

@@ -4,13 +4,14 @@ import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { TenantScoped } from '#models/mixins/tenant_scoped'
 import User from '#models/user'
+import { GuardsAccess } from '#models/mixins/guards_access'
 
 /**
  * Read side of the access tokens (listing, revoking). Tokens are created
  * and verified by OrganizationTokensProvider; the hash never leaves the
  * database.
  */
-export default class AccessToken extends compose(BaseModel, TenantScoped) {
+export default class AccessToken extends compose(BaseModel, TenantScoped, GuardsAccess) {
   @column({ isPrimary: true })
   declare id: number
 

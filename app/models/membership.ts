@@ -6,10 +6,11 @@ import { TenantScoped } from '#models/mixins/tenant_scoped'
 import User from '#models/user'
 import Role from '#models/role'
 import Organization from '#models/organization'
+import { GuardsAccess } from '#models/mixins/guards_access'
 
 export type MembershipStatus = 'active' | 'disabled'
 
-export default class Membership extends compose(BaseModel, TenantScoped) {
+export default class Membership extends compose(BaseModel, TenantScoped, GuardsAccess) {
   @column({ isPrimary: true })
   declare id: number
 

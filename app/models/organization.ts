@@ -4,13 +4,14 @@ import { BaseModel, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { SoftDeletes } from '#models/mixins/soft_deletes'
 import Membership from '#models/membership'
+import { GuardsAccess } from '#models/mixins/guards_access'
 
 export type OrganizationStatus = 'active' | 'suspended'
 
 /**
  * A tenant. Not tenant-scoped itself: it is what the scope points at.
  */
-export default class Organization extends compose(BaseModel, SoftDeletes) {
+export default class Organization extends compose(BaseModel, SoftDeletes, GuardsAccess) {
   @column({ isPrimary: true })
   declare id: number
 

@@ -5,12 +5,13 @@ import type { HasMany } from '@adonisjs/lucid/types/relations'
 import { TenantScoped } from '#models/mixins/tenant_scoped'
 import RolePermission from '#models/role_permission'
 import { SYSTEM_ROLE_PERMISSIONS, type Permission, type SystemRole } from '#enums/permissions'
+import { GuardsAccess } from '#models/mixins/guards_access'
 
 /**
  * Built-in roles (no organization, permissions from code) are visible to
  * every organization; custom roles belong to one.
  */
-export default class Role extends compose(BaseModel, TenantScoped) {
+export default class Role extends compose(BaseModel, TenantScoped, GuardsAccess) {
   static sharedRows = true
 
   @column({ isPrimary: true })

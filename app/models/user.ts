@@ -9,6 +9,7 @@ import { SoftDeletes } from '#models/mixins/soft_deletes'
 import Membership from '#models/membership'
 import OrganizationTokensProvider from '#support/organization_tokens_provider'
 import RememberMeTokensProvider from '#support/remember_me_tokens_provider'
+import { GuardsAccess } from '#models/mixins/guards_access'
 
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['email'],
@@ -20,7 +21,7 @@ export type UserStatus = 'active' | 'disabled'
 /**
  * A global identity: one person, member of any number of organizations.
  */
-export default class User extends compose(BaseModel, AuthFinder, SoftDeletes) {
+export default class User extends compose(BaseModel, AuthFinder, SoftDeletes, GuardsAccess) {
   @column({ isPrimary: true })
   declare id: number
 

@@ -11,6 +11,7 @@ import UserService from '#services/user_service'
 import { SystemRole } from '#enums/permissions'
 import type { Tenant } from '#support/tenant'
 import type { AuditedChange } from '#services/audit_service'
+import { AuthCache } from '#support/auth_cache'
 
 type MemberFilters = { status?: 'active' | 'disabled'; role_id?: number; q?: string }
 
@@ -239,6 +240,7 @@ export default class MemberService {
 
   static async #revokeTokens(membership: Membership, trx: TransactionClientContract) {
     await AccessToken.query({ client: trx }).where('user_id', membership.userId).delete()
+    await AuthCache.invalidate(trx)
   }
 
   static #isOwner(role: Role) {

@@ -11,6 +11,7 @@ import ApiException from '#exceptions/api_exception'
 import { SystemRole } from '#enums/permissions'
 import { TenantContext } from '#support/tenant_context'
 import type { AuditedChange } from '#services/audit_service'
+import { AuthCache } from '#support/auth_cache'
 
 export default class OrganizationService {
   /**
@@ -141,6 +142,7 @@ export default class OrganizationService {
     return TenantContext.run(organization.id, () =>
       db.transaction(async (trx) => {
         const revoked = await AccessToken.query({ client: trx }).delete()
+        await AuthCache.invalidate(trx)
         const cancelledInvitations = await Invitation.query({ client: trx })
           .whereNull('accepted_at')
           .delete()

@@ -12,6 +12,7 @@ import UserService from '#services/user_service'
 import UserTokenService from '#services/user_token_service'
 import { passwordProblem } from '#support/password_policy'
 import { TenantContext } from '#support/tenant_context'
+import { AuthCache } from '#support/auth_cache'
 
 export class InvalidResetTokenError extends ApiException {
   constructor() {
@@ -73,6 +74,7 @@ export default class PasswordResetService {
       const revoked = await TenantContext.asPlatform(() =>
         AccessToken.query({ client: trx }).where('user_id', user.id).delete()
       )
+      await AuthCache.invalidate(trx)
       const endedSessions = await SessionTrackingService.endOthers(user.id, null, trx)
       return { user, revokedTokens: Number(revoked), endedSessions }
     })

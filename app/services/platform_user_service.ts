@@ -4,6 +4,7 @@ import AccessToken from '#models/access_token'
 import User, { type UserStatus } from '#models/user'
 import ApiException from '#exceptions/api_exception'
 import { TenantContext } from '#support/tenant_context'
+import { AuthCache } from '#support/auth_cache'
 
 type UserFilters = { q?: string; status?: UserStatus; super_admin?: boolean }
 
@@ -91,5 +92,6 @@ export default class PlatformUserService {
     await TenantContext.asPlatform(async () => {
       await AccessToken.query({ client: trx }).where('user_id', user.id).delete()
     })
+    await AuthCache.invalidate(trx)
   }
 }

@@ -9,6 +9,7 @@ import Organization from '#models/organization'
 import ApiException from '#exceptions/api_exception'
 import { ALL_PERMISSIONS, PERMISSIONS, isPermission, type Permission } from '#enums/permissions'
 import { MissingTenantError, TenantContext } from '#support/tenant_context'
+import { AuthCache } from '#support/auth_cache'
 
 type CreateRoleInput = { name: string; description?: string | null; permissions: string[] }
 type UpdateRoleInput = Partial<CreateRoleInput>
@@ -140,6 +141,7 @@ export default class RoleService {
       })
       if (permissions.join() !== before.permissions.join()) {
         await role.related('grants').query().delete()
+        await AuthCache.invalidate(trx)
         await role.related('grants').createMany(permissions.map((permission) => ({ permission })))
         role.updatedAt = DateTime.utc()
       }

@@ -2,10 +2,12 @@ import db from '@adonisjs/lucid/services/db'
 import Membership from '#models/membership'
 import Organization from '#models/organization'
 import Role from '#models/role'
+import RolePermission from '#models/role_permission'
 import type User from '#models/user'
 import ApiException from '#exceptions/api_exception'
 import { Tenant } from '#support/tenant'
 import { columnsOf, modelFrom } from '#support/joined_models'
+import { AuthCache } from '#support/auth_cache'
 
 export default class TenantService {
   /**
@@ -22,25 +24,15 @@ export default class TenantService {
       )
     }
 
-    // Every request resolves its tenant: the organization, the membership
-    // and its role come from one query.
-    const row = await db
-      .from('organizations')
-      .leftJoin('memberships', (join) => {
-        join
-          .on('memberships.organization_id', '=', 'organizations.id')
-          .andOnVal('memberships.user_id', '=', user.id)
-      })
-      .leftJoin('roles', 'roles.id', 'memberships.role_id')
-      .where('organizations.id', organizationId)
-      .whereNull('organizations.deleted_at')
-      .select([
-        ...columnsOf(Organization, 'organizations', 'o'),
-        ...columnsOf(Membership, 'memberships', 'm'),
-        ...columnsOf(Role, 'roles', 'r'),
-      ])
-      .first()
-
+    // Every request resolves its tenant: the organization, the membership,
+    // its role and a custom role's grants come from one query (and the auth
+    // cache, most of the time).
+    const resolved = await AuthCache.remember(
+      AuthCache.tenants,
+      `${user.id}:${organizationId}`,
+      () => this.#read(user.id, organizationId)
+    )
+    const row = resolved?.row
     const organization = row ? modelFrom(Organization, row, 'o') : null
     if (!organization) {
       throw new ApiException('This organization no longer exists.', 'UNAUTHENTICATED', 401)
@@ -62,11 +54,38 @@ export default class TenantService {
         403
       )
     }
+    // Built-in roles take their permissions from code; custom ones from their grants.
+    if (!role.isSystem)
+      role.$setRelated('grants', RolePermission.$createMultipleFromAdapterResult(resolved!.grants))
     membership.$setRelated('role', role)
 
-    // Built-in roles take their permissions from code; custom ones from rows.
-    if (!membership.role.isSystem) await membership.role.load('grants')
+    return new Tenant(organization, membership, role, abilities)
+  }
 
-    return new Tenant(organization, membership, membership.role, abilities)
+  /** The rows a tenant is made of (null when the organization is gone). */
+  static async #read(userId: number, organizationId: number) {
+    const row = await db
+      .from('organizations')
+      .leftJoin('memberships', (join) => {
+        join
+          .on('memberships.organization_id', '=', 'organizations.id')
+          .andOnVal('memberships.user_id', '=', userId)
+      })
+      .leftJoin('roles', 'roles.id', 'memberships.role_id')
+      .where('organizations.id', organizationId)
+      .whereNull('organizations.deleted_at')
+      .select([
+        ...columnsOf(Organization, 'organizations', 'o'),
+        ...columnsOf(Membership, 'memberships', 'm'),
+        ...columnsOf(Role, 'roles', 'r'),
+      ])
+      .first()
+    if (!row) return null
+    const roleId = row.r__id
+    const custom = roleId !== null && roleId !== undefined && !row.r__is_system
+    const grants = custom
+      ? await db.from(RolePermission.table).where('role_id', roleId).select('*')
+      : []
+    return { row, grants }
   }
 }

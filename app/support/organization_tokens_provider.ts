@@ -7,6 +7,7 @@ import env from '#start/env'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { AccessTokensProviderContract } from '@adonisjs/auth/types/access_tokens'
 import { columnsOf, modelFrom } from '#support/joined_models'
+import { AuthCache } from '#support/auth_cache'
 
 /**
  * An access token bound to one organization.
@@ -149,14 +150,19 @@ export default class OrganizationTokensProvider<
     const decoded = AccessToken.decode(PREFIX, tokenValue.release())
     if (!decoded || !/^\d{1,18}$/.test(decoded.identifier)) return null
 
-    // The token and its (not deleted) owner in one query.
-    const row: (TokenRow & Record<string, unknown>) | null = await this.client()
-      .from(TABLE)
-      .join(this.model.table, `${this.model.table}.id`, `${TABLE}.user_id`)
-      .whereNull(`${this.model.table}.deleted_at`)
-      .where({ [`${TABLE}.id`]: decoded.identifier, [`${TABLE}.type`]: TYPE })
-      .select(`${TABLE}.*`, ...columnsOf(this.model, this.model.table, 'owner'))
-      .first()
+    // The token and its (not deleted) owner in one query, or from the auth cache.
+    const row = await AuthCache.remember(
+      AuthCache.tokens,
+      decoded.identifier,
+      async (): Promise<(TokenRow & Record<string, unknown>) | null> =>
+        (await this.client()
+          .from(TABLE)
+          .join(this.model.table, `${this.model.table}.id`, `${TABLE}.user_id`)
+          .whereNull(`${this.model.table}.deleted_at`)
+          .where({ [`${TABLE}.id`]: decoded.identifier, [`${TABLE}.type`]: TYPE })
+          .select(`${TABLE}.*`, ...columnsOf(this.model, this.model.table, 'owner'))
+          .first()) ?? null
+    )
     if (!row) return null
 
     const token = this.toAccessToken(row)
@@ -170,6 +176,8 @@ export default class OrganizationTokensProvider<
         .where('id', row.id)
         .update({ last_used_at: this.format(now) })
       token.lastUsedAt = now.toJSDate()
+      // A cached row remembers it too, so the next minute's requests do not write.
+      row.last_used_at = token.lastUsedAt
     }
     const owner = modelFrom(this.model, row, 'owner')
     if (owner) tokenOwners.set(token, owner)
@@ -183,6 +191,7 @@ export default class OrganizationTokensProvider<
       .from(TABLE)
       .where({ id: decoded.identifier, type: TYPE })
       .delete()
+    await AuthCache.invalidate()
     return Number(deleted) > 0
   }
 }
