@@ -23,11 +23,11 @@ async function answersPing(url) {
   }
 }
 
-function spawnWeb(env, port) {
+function spawnWeb(env, port, nodeArgs) {
   mkdirSync(join(ROOT, 'tmp'), { recursive: true })
   const logFile = join(ROOT, `tmp/bench-web-${port}.log`)
   const output = openSync(logFile, 'w')
-  const [spec] = appProcesses({ web: true, worker: false, env })
+  const [spec] = appProcesses({ web: true, worker: false, env, nodeArgs })
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: { ...process.env, ...env },
@@ -59,9 +59,10 @@ function stopper(child) {
 
 /**
  * Starts the web server on `port` and waits for /api/ping.
+ * `nodeArgs` go to node before the loader (e.g. `--cpu-prof`).
  * Returns { url, pid, mode, logFile, stop() }; mode is the NODE_ENV it runs in.
  */
-export async function startWeb({ env, port = Number(env.PORT) }) {
+export async function startWeb({ env, port = Number(env.PORT), nodeArgs = [] }) {
   const url = `http://127.0.0.1:${port}`
   if (await answersPing(url)) throw new Error(`something already answers on ${url}: stop it first`)
 
@@ -70,7 +71,8 @@ export async function startWeb({ env, port = Number(env.PORT) }) {
   for (const mode of modes) {
     const { child, logFile } = spawnWeb(
       { ...env, NODE_ENV: mode, PORT: String(port), HOST: '127.0.0.1' },
-      port
+      port,
+      nodeArgs
     )
     if (await waitReady(child, url)) {
       if (mode !== env.NODE_ENV) {

@@ -11,13 +11,25 @@ export const BUILD_DIR = join(ROOT, 'build')
 export const hasBuild = () => existsSync(join(BUILD_DIR, 'bin/server.js'))
 
 /** Spawn specs for supervise(): the web server and/or the queue worker. */
-export function appProcesses({ compiled = false, web = true, worker = true, env = process.env }) {
+export function appProcesses({
+  compiled = false,
+  web = true,
+  worker = true,
+  env = process.env,
+  nodeArgs = [],
+}) {
   const node = process.execPath
   const cwd = compiled ? BUILD_DIR : ROOT
   const specs = []
   if (web) {
     const loader = compiled ? [] : ['--import=ts-node-maintained/register/esm']
-    specs.push({ name: 'web', command: node, args: [...loader, 'bin/server.js'], cwd, env })
+    specs.push({
+      name: 'web',
+      command: node,
+      args: [...nodeArgs, ...loader, 'bin/server.js'],
+      cwd,
+      env,
+    })
   }
   if (worker) {
     // ace.js registers the TypeScript loader itself; build/ace.js is compiled.
