@@ -16,6 +16,7 @@ import testUtils from '@adonisjs/core/services/test_utils'
 import db from '@adonisjs/lucid/services/db'
 import env from '#start/env'
 import { consoleErrors } from '#tests/browser/plugins/console_errors'
+import { Test } from '@japa/runner/core'
 
 /**
  * Debian's chromium (scripts/test.mjs installs it), never a browser
@@ -105,8 +106,17 @@ async function migrateFreshTestDatabase() {
   return testUtils.db().migrate()
 }
 
+/**
+ * Every test starts with an empty auth cache: what it holds came from
+ * earlier tests, whose rows were rolled back (SQLite even reuses their ids).
+ */
+async function emptyAuthCacheBeforeEachTest() {
+  const { AuthCache } = await import('#support/auth_cache')
+  Test.executing(() => AuthCache.flushLocal())
+}
+
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
-  setup: [resetTestLog, resetTestRedis, migrateFreshTestDatabase],
+  setup: [resetTestLog, resetTestRedis, migrateFreshTestDatabase, emptyAuthCacheBeforeEachTest],
   teardown: [],
 }
 

@@ -5,10 +5,13 @@ import env from '#start/env'
 
 /**
  * Every process that hears this forgets what it cached (see AuthCache).
+ * Pub/sub ignores Redis database numbers: the channel carries it, so apps
+ * sharing a Redis server on different databases do not flush each other.
  */
-export const AUTH_CACHE_CHANNEL = 'parley:auth-cache:flush'
+export const AUTH_CACHE_CHANNEL = `parley:auth-cache:flush:${env.get('REDIS_DB', 0)}`
 
 const MAX_ENTRIES = 10_000
+const RESUBSCRIBE_AFTER_MS = 1_000
 
 type Entry<V> = { value: V; expiresAt: number }
 
@@ -129,11 +132,18 @@ class AuthCacheStore {
   /**
    * Subscribes to flushes (web processes; start/auth_cache.ts). Until the
    * subscription is confirmed, and whenever the subscriber connection is
-   * lost, the cache is bypassed and emptied.
+   * lost, the cache is bypassed and emptied. A subscriber connection that
+   * gives up (Redis gone for long) is dropped by @adonisjs/redis with its
+   * subscriptions: subscribe again on a fresh one a moment later.
    */
   listen() {
     if (this.#started || this.ttlMs <= 0) return
     this.#started = true
+    this.#subscribe()
+  }
+
+  #subscribe() {
+    if (!this.#started) return
     const connection = redis.connection()
     connection.subscribe(AUTH_CACHE_CHANNEL, () => this.flushLocal(), {
       onSubscription: () => {
@@ -154,13 +164,12 @@ class AuthCacheStore {
       this.flushLocal()
       this.#listening = true
     })
-  }
-
-  /** Stops using the cache (tests, shutdown). */
-  stop() {
-    this.#subscribed = false
-    this.#listening = false
-    this.flushLocal()
+    subscriber?.on('end', () => {
+      this.#subscribed = false
+      this.#listening = false
+      this.flushLocal()
+      setTimeout(() => this.#subscribe(), RESUBSCRIBE_AFTER_MS).unref()
+    })
   }
 }
 
