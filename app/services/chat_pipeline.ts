@@ -5,7 +5,7 @@ import logger from '@adonisjs/core/services/logger'
 import queueManager from '@rlanz/bull-queue/services/main'
 import Chatbot from '#models/chatbot'
 import ChatOutbox from '#models/chat_outbox'
-import type Contact from '#models/contact'
+import Contact from '#models/contact'
 import Conversation from '#models/conversation'
 import Message from '#models/message'
 import ApiException from '#exceptions/api_exception'
@@ -18,11 +18,13 @@ import { TenantContext } from '#support/tenant_context'
 import { RedisLock } from '#support/redis_lock'
 import { sqlTime } from '#support/sql_time'
 import { isUniqueViolation } from '#support/db_errors'
+import { columnsOf, modelFrom } from '#support/joined_models'
 import {
   ChatbotStatus,
   ConversationStatus,
   MessageRole,
   MessageStatus,
+  ProviderType,
   type ConversationChannel,
 } from '#enums/chatbots'
 import {
@@ -112,10 +114,17 @@ export default class ChatPipeline {
     }
 
     const { conversation, message, newContact } = await db.transaction(async (trx) => {
+      // The message's time is the conversation's last message time: a new
+      // conversation is written with it and needs no second update.
+      const now = DateTime.now()
       let current = existing
       let contact: Contact | null = null
       if (current) {
         current.useTransaction(trx)
+        if (current.status === ConversationStatus.Resolved) {
+          current.status = ConversationStatus.Open
+        }
+        current.lastMessageAt = now
       } else {
         contact = await ConversationService.upsertContact(input.contact, trx)
         current = await Conversation.create(
@@ -124,12 +133,11 @@ export default class ChatPipeline {
             contactId: contact.id,
             channel,
             status: ConversationStatus.Open,
-            lastMessageAt: DateTime.now(),
+            lastMessageAt: now,
           },
           { client: trx }
         )
       }
-      if (current.status === ConversationStatus.Resolved) current.status = ConversationStatus.Open
       const botAnswers = current.status === ConversationStatus.Open
 
       const created = await Message.create(
@@ -138,12 +146,12 @@ export default class ChatPipeline {
           role: MessageRole.User,
           content: text,
           status: botAnswers ? MessageStatus.Pending : MessageStatus.Delivered,
+          createdAt: now,
         },
         { client: trx }
       )
       if (botAnswers) await ChatOutbox.create({ messageId: created.id }, { client: trx })
-      current.lastMessageAt = created.createdAt
-      await current.save()
+      if (existing) await current.save()
       return { conversation: current, message: created, newContact: contact }
     })
     // A new conversation's contact is the one just written: no need to read it back.
@@ -178,7 +186,7 @@ export default class ChatPipeline {
           }
           await QueueService.dispatch(
             ProcessChatbotMessage,
-            { messageId: Number(message.id) },
+            { messageId: Number(message.id), conversationId: Number(message.conversationId) },
             {
               jobId,
               organizationId: message.organizationId,
@@ -208,16 +216,27 @@ export default class ChatPipeline {
    * then answers. `lastAttempt`: a failure now ends in the fallback reply
    * instead of a retry.
    */
-  static async process(messageId: number, lastAttempt: boolean): Promise<ProcessOutcome> {
-    const message = await Message.find(messageId)
-    if (!message || !this.awaitsReply(message)) return 'done'
+  static async process(
+    messageId: number,
+    lastAttempt: boolean,
+    conversationId?: number
+  ): Promise<ProcessOutcome> {
+    // Jobs carry their conversation (older ones only the message): lock it
+    // first, then read the message once under the lock, where another
+    // delivery cannot be answering it.
+    let message: Message | null = null
+    if (conversationId === undefined) {
+      message = await Message.find(messageId)
+      if (!message || !this.awaitsReply(message)) return 'done'
+      conversationId = message.conversationId
+    }
 
-    const lock = new RedisLock(`conversation:${message.conversationId}`, config().lockTtlMs)
+    const lock = new RedisLock(`conversation:${conversationId}`, config().lockTtlMs)
     if (!(await lock.acquire())) return 'busy'
     try {
-      // Read again under the lock: another delivery may have answered it.
-      await message.refresh()
-      if (!this.awaitsReply(message)) return 'done'
+      if (message) await message.refresh()
+      else message = await Message.find(messageId)
+      if (!message || !this.awaitsReply(message)) return 'done'
       if (await this.hasEarlierUnanswered(message)) return 'busy'
       await this.answer(message, lastAttempt)
       return 'done'
@@ -268,12 +287,29 @@ export default class ChatPipeline {
     return Boolean(earlier)
   }
 
-  protected static async answer(message: Message, lastAttempt: boolean) {
+  /**
+   * The message's conversation with its contact and its chatbot (deleted
+   * or not), in one statement.
+   */
+  protected static async conversationOf(message: Message) {
     const conversation = await Conversation.query()
-      .where('id', message.conversationId)
-      .preload('contact')
-      .preload('chatbot', (q) => q.withTrashed())
+      .where('conversations.id', message.conversationId)
+      .join('contacts', 'contacts.id', 'conversations.contact_id')
+      .join('chatbots', 'chatbots.id', 'conversations.chatbot_id')
+      .select(
+        'conversations.*',
+        ...columnsOf(Contact, 'contacts', 'ct'),
+        ...columnsOf(Chatbot, 'chatbots', 'cb')
+      )
       .firstOrFail()
+    conversation.$setRelated('contact', modelFrom(Contact, conversation.$extras, 'ct')!)
+    conversation.$setRelated('chatbot', modelFrom(Chatbot, conversation.$extras, 'cb')!)
+    conversation.$extras = {}
+    return conversation
+  }
+
+  protected static async answer(message: Message, lastAttempt: boolean) {
+    const conversation = await this.conversationOf(message)
     const chatbot = conversation.chatbot
 
     // A human took over (or the chatbot is gone) since the message arrived.
@@ -282,7 +318,10 @@ export default class ChatPipeline {
       return
     }
 
-    await this.setStatus(message, conversation, MessageStatus.Processing)
+    // The built-in responder answers at once: only a remote provider's wait is shown.
+    if (chatbot.providerType !== ProviderType.Builtin) {
+      await this.setStatus(message, conversation, MessageStatus.Processing)
+    }
     const started = performance.now()
     let reply: ChatReply
     try {
@@ -420,12 +459,9 @@ export default class ChatPipeline {
   ) {
     let created: Message | null = null
     try {
+      // A reply stored by another delivery makes the unique reply index
+      // refuse this one (caught below): no need to look first.
       created = await db.transaction(async (trx) => {
-        const exists = await Message.query({ client: trx })
-          .where('reply_to_id', message.id)
-          .where('role', MessageRole.Assistant)
-          .first()
-        if (exists) return null
         const row = await Message.create(
           {
             conversationId: conversation.id,

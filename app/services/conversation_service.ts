@@ -262,25 +262,23 @@ export default class ConversationService {
         return found
       }
     }
+    const fields = {
+      externalId: externalId ?? null,
+      name: null,
+      email: null,
+      metadata: {},
+      ...details,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    }
+    // An anonymous contact cannot collide with another: no savepoint needed.
+    if (!externalId) return Contact.create(fields, { client: trx })
     try {
       // A savepoint: a concurrent first message with the same external id
       // may insert it first, and the transaction must survive that.
-      return await trx.transaction((savepoint) =>
-        Contact.create(
-          {
-            externalId: externalId ?? null,
-            name: null,
-            email: null,
-            metadata: {},
-            ...details,
-            firstSeenAt: now,
-            lastSeenAt: now,
-          },
-          { client: savepoint }
-        )
-      )
+      return await trx.transaction((savepoint) => Contact.create(fields, { client: savepoint }))
     } catch (error) {
-      const found = isUniqueViolation(error) && externalId ? await existing() : null
+      const found = isUniqueViolation(error) ? await existing() : null
       if (!found) throw error
       found.merge({ ...details, lastSeenAt: now })
       await found.save()
