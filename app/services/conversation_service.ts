@@ -7,13 +7,13 @@ import Contact from '#models/contact'
 import Conversation from '#models/conversation'
 import Message from '#models/message'
 import type User from '#models/user'
-import ApiException from '#exceptions/api_exception'
 import type { AuditedChange } from '#services/audit_service'
 import RealtimeService from '#services/realtime_service'
 import { sqlTime } from '#support/sql_time'
 import { isUniqueViolation } from '#support/db_errors'
 import { ConversationStatus, MessageRole, MessageStatus } from '#enums/chatbots'
 import type { contactValidator, listConversationsValidator } from '#validators/conversation'
+import { afterCursor, encodeCursor } from '#support/keyset'
 
 export type ContactInput = Infer<typeof contactValidator>
 type ConversationFilters = Infer<typeof listConversationsValidator>
@@ -109,25 +109,9 @@ export const VisitorTokens = {
   },
 }
 
-/**
- * An opaque keyset cursor over conversations ordered by last activity.
- */
-function encodeCursor(conversation: Conversation) {
-  const at = (conversation.lastMessageAt ?? conversation.createdAt).toMillis()
-  return Buffer.from(`${at}.${conversation.id}`).toString('base64url')
-}
-
-function decodeCursor(cursor: string) {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('.').map(Number)
-  if (!Number.isSafeInteger(at) || !Number.isSafeInteger(id) || id < 1) {
-    throw new ApiException(
-      'This cursor is not valid: use the one a page gave you.',
-      'BAD_CURSOR',
-      422
-    )
-  }
-  return { at: DateTime.fromMillis(at), id }
-}
+/** The keyset position of a conversation in lists ordered by last activity. */
+const cursorOf = (conversation: Conversation) =>
+  encodeCursor(conversation.lastMessageAt ?? conversation.createdAt, conversation.id)
 
 /**
  * Conversations of the current organization, their contacts and messages.
@@ -155,21 +139,13 @@ export default class ConversationService {
       .orderBy('last_message_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)
-    if (filters.cursor) {
-      const { at, id } = decodeCursor(filters.cursor)
-      const atSql = sqlTime(at)
-      query.where((q) =>
-        q
-          .where('last_message_at', '<', atSql)
-          .orWhere((same) => same.where('last_message_at', atSql).where('id', '<', id))
-      )
-    }
+    if (filters.cursor) afterCursor(query, 'last_message_at', 'id', filters.cursor)
     const rows = await query
     const page = rows.slice(0, limit)
     const more = rows.length > limit
     return {
       rows: page,
-      meta: { limit, next_cursor: more ? encodeCursor(page[page.length - 1]) : null },
+      meta: { limit, next_cursor: more ? cursorOf(page[page.length - 1]) : null },
     }
   }
 

@@ -28,6 +28,9 @@ const auditLogFilters = {
   from: vine.date({ formats: { utc: true } }).optional(),
   page: vine.number().withoutDecimals().min(1).max(1_000_000).optional(),
   per_page: vine.number().withoutDecimals().min(1).optional(),
+  // Keyset pages (the API): `limit` and the `cursor` of the page before.
+  cursor: vine.string().maxLength(200).optional(),
+  limit: vine.number().withoutDecimals().min(1).max(100).optional(),
 }
 
 /**

@@ -389,6 +389,54 @@ test.group('Audit log API', (group) => {
     hidden.assertStatus(404)
   })
 
+  test('keyset pages (limit, cursor) walk the whole log once, newest first', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other, owner: otherOwner } = await createOrganization('Other Org')
+    const token = await tokenFor(owner, organization)
+    // Five entries in the same second at least once: ties are broken by id.
+    for (const name of ['One', 'Two', 'Three', 'Four', 'Five']) {
+      await client.patch('/api/v1/organization').bearerToken(token).json({ name })
+    }
+    await client
+      .patch('/api/v1/organization')
+      .bearerToken(await tokenFor(otherOwner, other))
+      .json({ name: 'Theirs' })
+
+    const numbered = await client
+      .get('/api/v1/audit-logs')
+      .bearerToken(token)
+      .qs({ action: 'organization.updated', per_page: 100 })
+    const expected = numbered.body().data.map((entry: any) => entry.id)
+    assert.lengthOf(expected, 5)
+
+    const seen: number[] = []
+    let cursor: string | null | undefined
+    let pages = 0
+    do {
+      const page = await client
+        .get('/api/v1/audit-logs')
+        .bearerToken(token)
+        .qs({ action: 'organization.updated', limit: 2, ...(cursor ? { cursor } : {}) })
+      page.assertStatus(200)
+      assert.equal(page.body().meta.limit, 2)
+      assert.notProperty(page.body().meta, 'total')
+      seen.push(...page.body().data.map((entry: any) => entry.id))
+      cursor = page.body().meta.next_cursor
+      pages += 1
+    } while (cursor && pages < 10)
+    assert.equal(pages, 3)
+    assert.deepEqual(seen, expected)
+
+    const bad = await client.get('/api/v1/audit-logs').bearerToken(token).qs({ cursor: 'nope' })
+    bad.assertStatus(422)
+    assert.equal(bad.body().error_code, 'BAD_CURSOR')
+    const tooMany = await client.get('/api/v1/audit-logs').bearerToken(token).qs({ limit: 101 })
+    tooMany.assertStatus(422)
+  })
+
   test('needs audit.view', async ({ client }) => {
     const { organization } = await createOrganization()
     const agent = await addMember(organization, 'agent')

@@ -14,6 +14,11 @@ export default class AuditLogsController extends BaseController {
     const filters = await ctx.request.validateUsing(listAuditLogsValidator, {
       data: ctx.request.qs(),
     })
+    // `cursor` or `limit`: keyset pages (meta.next_cursor), for reading deep into a large log.
+    if (filters.cursor !== undefined || filters.limit !== undefined) {
+      const { rows, meta } = await AuditLogService.keysetPage(filters)
+      return this.success(ctx, rows, { meta })
+    }
     const { page, perPage } = await this.pageParams(ctx)
     const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
     return this.paginated(ctx, entries)
