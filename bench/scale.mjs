@@ -53,6 +53,17 @@ async function endpoints(env) {
         .rows[0].count
     )
     const deepAuditPage = Math.max(1, Math.floor((audit * 0.9) / 20))
+    // The same depth by keyset: the cursor of the entry 90% down the filtered log.
+    const deepAudit = await client.query(
+      `SELECT id, created_at FROM audit_logs WHERE action = 'chatbot.updated'
+       ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`,
+      [Math.max(0, Math.floor(audit * 0.9) - 1)]
+    )
+    const auditCursor = deepAudit.rows[0]
+      ? Buffer.from(`${deepAudit.rows[0].created_at.getTime()}.${deepAudit.rows[0].id}`).toString(
+          'base64url'
+        )
+      : ''
     return [
       { name: 'GET /api/v1/conversations (page 1)', path: '/api/v1/conversations?limit=20' },
       {
@@ -74,6 +85,14 @@ async function endpoints(env) {
       {
         name: `GET /api/v1/audit-logs?action= (page ${deepAuditPage})`,
         path: `/api/v1/audit-logs?action=chatbot.updated&per_page=20&page=${deepAuditPage}`,
+      },
+      {
+        name: 'GET /api/v1/audit-logs?action= (keyset, first)',
+        path: '/api/v1/audit-logs?action=chatbot.updated&limit=20',
+      },
+      {
+        name: 'GET /api/v1/audit-logs?action= (keyset, 90% deep)',
+        path: `/api/v1/audit-logs?action=chatbot.updated&limit=20&cursor=${auditCursor}`,
       },
       { name: 'GET /conversations (console inbox)', path: '/conversations', console: true },
     ]
