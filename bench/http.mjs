@@ -18,6 +18,7 @@ import {
   startWeb,
 } from './lib/index.mjs'
 import { fixture } from './lib/fixture.mjs'
+import { flushAuthCache } from './lib/auth.mjs'
 
 export async function run({ quick = false } = {}) {
   const duration = quick ? 2 : 10
@@ -48,11 +49,14 @@ export async function run({ quick = false } = {}) {
     const rows = []
     const queryLists = []
     for (const target of targets) {
+      // Cold: the auth cache emptied (as after any change to who may act); then warm.
+      await flushAuthCache(env)
+      const cold = await queriesOf(web.url + target.path, { headers: target.headers })
       const { status, queries, log } = await queriesOf(web.url + target.path, {
         headers: target.headers,
       })
       if (status !== 200) throw new Error(`${target.path} answered ${status}`)
-      queryLists.push({ endpoint: target.name, log })
+      queryLists.push({ endpoint: target.name, log, cold: cold.log })
       const result = await autocannonRun({
         url: web.url + target.path,
         headers: target.headers,
@@ -67,7 +71,7 @@ export async function run({ quick = false } = {}) {
         'p95 ms': result.p95,
         'p99 ms': result.p99,
         'non-2xx': result.non2xx + result.errors,
-        queries,
+        'queries warm (cold)': queries === cold.queries ? queries : `${queries} (${cold.queries})`,
         'RSS MB': rssOf(web.pid),
       })
     }
@@ -94,21 +98,27 @@ export async function run({ quick = false } = {}) {
     }
     printTable(`Latency at a fixed ${rate} req/s (${duration} s each)`, fixed)
 
-    console.log('\nQueries per request, in order:')
-    for (const { endpoint, log } of queryLists) {
+    console.log('\nQueries per request, in order (warm auth cache; cold when it differs):')
+    for (const { endpoint, log, cold } of queryLists) {
       console.log(`  ${endpoint}: ${log.length}`)
       log.forEach(({ sql }, i) => console.log(`    ${i + 1}. ${shortSql(sql)}`))
+      if (cold.length !== log.length) {
+        console.log(`    cold: ${cold.length}`)
+        cold.forEach(({ sql }, i) => console.log(`    ${i + 1}. ${shortSql(sql)}`))
+      }
     }
 
     const list = targets[2]
     const results = {
       listVsBare: list.max / targets[0].max,
-      apiQueries: rows[2].queries,
+      apiQueries: queryLists[2].log.length,
+      apiQueriesCold: queryLists[2].cold.length,
     }
     console.log(
       `  target: authenticated list >= 0.5x bare: ${results.listVsBare.toFixed(2)}x ` +
         `(${results.listVsBare >= 0.5 ? 'met' : 'NOT met'}); <= 3 queries per API request: ` +
-        `${results.apiQueries} (${results.apiQueries <= 3 ? 'met' : 'NOT met'})`
+        `${results.apiQueries} warm, ${results.apiQueriesCold} cold ` +
+        `(${results.apiQueriesCold <= 3 ? 'met' : 'NOT met'})`
     )
     return { rows, fixed, rate, ...results }
   } finally {

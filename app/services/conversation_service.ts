@@ -139,7 +139,8 @@ export default class ConversationService {
       .orderBy('last_message_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)
-    if (filters.cursor) afterCursor(query, 'last_message_at', 'id', filters.cursor)
+    if (filters.cursor)
+      afterCursor(query, 'conversations.last_message_at', 'conversations.id', filters.cursor)
     const rows = await query
     const page = rows.slice(0, limit)
     const more = rows.length > limit

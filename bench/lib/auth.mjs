@@ -1,8 +1,30 @@
+import { Redis } from 'ioredis'
+
 /**
  * Signing in the way clients do: an API token from POST /api/v1/auth/login,
  * and a console session from the login form (CSRF token and cookies, as a
  * browser would), reused as a Cookie header.
  */
+
+/**
+ * Empties the web process's auth cache the way the app does on any change
+ * to tokens, users, organizations, memberships or roles (app/support/auth_cache.ts):
+ * the next request reads identity and tenant from the database again.
+ */
+export async function flushAuthCache(env) {
+  const redis = new Redis({
+    host: env.REDIS_HOST ?? '127.0.0.1',
+    port: Number(env.REDIS_PORT ?? 6379),
+    password: env.REDIS_PASSWORD || undefined,
+    db: Number(env.REDIS_DB ?? 0),
+  })
+  try {
+    await redis.publish(`parley:auth-cache:flush:${Number(env.REDIS_DB ?? 0)}`, 'bench')
+  } finally {
+    redis.disconnect()
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50))
+}
 
 /** The `name=value` pairs of a response's Set-Cookie headers, merged into `jar`. */
 function collectCookies(response, jar) {
