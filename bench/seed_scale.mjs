@@ -104,6 +104,15 @@ export async function seedScale(env, { messages, audit, conversations }) {
        ORDER BY g`,
       [organizationId, conversationIds, conversationIds.length, messages]
     )
+    // Who spoke last, as the services record it with each message (the inbox badge reads it).
+    await client.query(
+      `UPDATE conversations SET last_message_role = (
+         SELECT m.role FROM messages m
+         WHERE m.conversation_id = conversations.id AND m.role <> 'system'
+         ORDER BY m.id DESC LIMIT 1)
+       WHERE id = ANY($1::bigint[])`,
+      [conversationIds]
+    )
 
     await client.query(
       `INSERT INTO audit_logs (organization_id, actor_user_id, action, status, http_status, message,

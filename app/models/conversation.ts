@@ -7,7 +7,7 @@ import Chatbot from '#models/chatbot'
 import Contact from '#models/contact'
 import Message from '#models/message'
 import User from '#models/user'
-import type { ConversationChannel, ConversationStatus } from '#enums/chatbots'
+import type { ConversationChannel, ConversationStatus, MessageRole } from '#enums/chatbots'
 
 export default class Conversation extends compose(BaseModel, TenantScoped) {
   @column({ isPrimary: true })
@@ -35,6 +35,10 @@ export default class Conversation extends compose(BaseModel, TenantScoped) {
 
   @column.dateTime()
   declare lastMessageAt: DateTime | null
+
+  /** Who spoke last (`user`, `assistant`, `agent`; notes do not count): the inbox badge reads it. */
+  @column()
+  declare lastMessageRole: MessageRole | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime

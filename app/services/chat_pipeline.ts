@@ -125,6 +125,7 @@ export default class ChatPipeline {
           current.status = ConversationStatus.Open
         }
         current.lastMessageAt = now
+        current.lastMessageRole = MessageRole.User
       } else {
         contact = await ConversationService.upsertContact(input.contact, trx)
         current = await Conversation.create(
@@ -134,6 +135,7 @@ export default class ChatPipeline {
             channel,
             status: ConversationStatus.Open,
             lastMessageAt: now,
+            lastMessageRole: MessageRole.User,
           },
           { client: trx }
         )
@@ -482,6 +484,7 @@ export default class ChatPipeline {
         await message.save()
         conversation.useTransaction(trx)
         conversation.lastMessageAt = row.createdAt
+        conversation.lastMessageRole = MessageRole.Assistant
         await conversation.save()
         return row
       })

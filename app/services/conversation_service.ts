@@ -171,17 +171,13 @@ export default class ConversationService {
 
   /**
    * How many conversations wait for a human: taken over (`handoff`) and
-   * the customer spoke last (internal notes do not answer anyone). One
-   * count on the (organization_id, status, last_message_at) index, with a
-   * per-row look at the latest message on (conversation_id, id).
+   * the customer spoke last (internal notes do not answer anyone): a count
+   * on the (organization_id, status, last_message_role) index.
    */
   static async awaitingCount() {
     const [row] = await Conversation.query()
       .where('status', ConversationStatus.Handoff)
-      .whereRaw(
-        `(select m.role from messages m where m.conversation_id = conversations.id and m.role <> ? order by m.id desc limit 1) = ?`,
-        [MessageRole.System, MessageRole.User]
-      )
+      .where('last_message_role', MessageRole.User)
       .count('* as total')
     return Number(row?.$extras.total ?? 0)
   }
@@ -353,6 +349,7 @@ export default class ConversationService {
         status: ConversationStatus.Handoff,
         assignedUserId: conversation.assignedUserId ?? author.id,
         lastMessageAt: created.createdAt,
+        lastMessageRole: MessageRole.Agent,
       })
       await conversation.save()
       return created

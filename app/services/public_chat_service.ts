@@ -98,6 +98,7 @@ export default class PublicChatService {
             status: ConversationStatus.Open,
             visitorTokenHash: hash,
             lastMessageAt: DateTime.now(),
+            lastMessageRole: chatbot.welcomeMessage?.trim() ? MessageRole.Assistant : null,
           },
           { client: trx }
         )

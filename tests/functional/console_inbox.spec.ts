@@ -8,8 +8,15 @@ import Message from '#models/message'
 import type Organization from '#models/organization'
 import type User from '#models/user'
 import ConversationService from '#services/conversation_service'
+import ChatPipeline from '#services/chat_pipeline'
 import { TenantContext } from '#support/tenant_context'
-import { ChatbotStatus, ConversationStatus, MessageRole, ProviderType } from '#enums/chatbots'
+import {
+  ChatbotStatus,
+  ConversationChannel,
+  ConversationStatus,
+  MessageRole,
+  ProviderType,
+} from '#enums/chatbots'
 import { auditQuery } from '#tests/helpers/audit'
 import { addMember, createOrganization } from '#tests/helpers/identity'
 import { decodeHtml } from '#tests/helpers/html'
@@ -61,7 +68,10 @@ function seedConversation(organization: Organization, chatbot: Chatbot, seed: Se
         content,
         status: 'delivered' as Message['status'],
       })
+      // What the services record with each message they add (notes do not count).
+      if (role !== MessageRole.System) conversation.lastMessageRole = role
     }
+    await conversation.save()
     return conversation
   })
 }
@@ -408,5 +418,27 @@ test.group('Console: inbox', (group) => {
     response.assertStatus(200)
     assert.match(response.text(), /data-nav-badge="inbox">2</)
     assert.include(response.text(), 'href="/conversations"')
+
+    // Through the services: an agent's reply answers one; the customer writing again reopens it.
+    const count = () =>
+      TenantContext.run(organization.id, () => ConversationService.awaitingCount())
+    const waiting = await seedConversation(organization, chatbot, {
+      status: ConversationStatus.Handoff,
+      messages: [[MessageRole.User, 'Still there?']],
+    })
+    assert.equal(await count(), 3)
+    await TenantContext.run(organization.id, () =>
+      ConversationService.postAgentMessage(waiting.id, agent, 'Yes, looking now')
+    )
+    assert.equal(await count(), 2)
+    await TenantContext.run(organization.id, () =>
+      ChatPipeline.ingest({
+        chatbot,
+        text: 'Thanks, and one more thing',
+        channel: ConversationChannel.Widget,
+        conversationId: waiting.id,
+      })
+    )
+    assert.equal(await count(), 3)
   })
 })
