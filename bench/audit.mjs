@@ -56,6 +56,9 @@ export async function run({ quick = false } = {}) {
       url: `${web.url}/bench/chatbots/${chatbotIds[0]}/${name}`,
       runs: [],
     }))
+    // The same PATCH load for every run; each request writes a new description.
+    const patch = (variant, options) =>
+      autocannonRun({ url: variant.url, method: 'PATCH', headers, body, setupRequest, ...options })
 
     for (const variant of variants) {
       const { status, queries } = await queriesOf(variant.url, {
@@ -67,29 +70,12 @@ export async function run({ quick = false } = {}) {
       variant.queries = queries
     }
     for (const variant of variants) {
-      await autocannonRun({
-        url: variant.url,
-        method: 'PATCH',
-        headers,
-        body,
-        setupRequest,
-        duration: 1,
-      })
+      await patch(variant, { duration: 1 })
     }
     const auditBefore = await auditRows(env)
     for (let round = 0; round < rounds; round++) {
       for (const variant of round % 2 ? [...variants].reverse() : variants) {
-        variant.runs.push(
-          await autocannonRun({
-            url: variant.url,
-            method: 'PATCH',
-            headers,
-            body,
-            setupRequest,
-            duration,
-            warmup: 0,
-          })
-        )
+        variant.runs.push(await patch(variant, { duration, warmup: 0 }))
       }
     }
     const audited = (await auditRows(env)) - auditBefore
@@ -120,15 +106,7 @@ export async function run({ quick = false } = {}) {
     const rate = Math.max(10, Math.floor(logged['req/s'] / 2 / 10) * 10)
     const fixed = []
     for (const variant of variants) {
-      const result = await autocannonRun({
-        url: variant.url,
-        method: 'PATCH',
-        headers,
-        body,
-        setupRequest,
-        duration,
-        rate,
-      })
+      const result = await patch(variant, { duration, rate })
       fixed.push(rowOf(variant, [result]))
     }
     printTable(

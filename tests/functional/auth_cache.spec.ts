@@ -9,22 +9,7 @@ import { AUTH_CACHE_CHANNEL, AuthCache } from '#support/auth_cache'
 import { TenantContext } from '#support/tenant_context'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
 import { waitFor } from '#tests/helpers/wait_for'
-
-/**
- * The SQL statements run while `work` does (knex's `query` event).
- */
-async function statementsDuring(work: () => Promise<unknown>) {
-  const statements: string[] = []
-  const client = db.connection().getWriteClient().client
-  const listener = (query: { sql: string }) => statements.push(query.sql)
-  client.on('query', listener)
-  try {
-    await work()
-  } finally {
-    client.off('query', listener)
-  }
-  return statements
-}
+import { statementsDuring } from '#tests/helpers/queries'
 
 const IDENTITY = /access_tokens|"users"|`users`|memberships|roles|organizations/
 

@@ -1,25 +1,8 @@
 import { test } from '@japa/runner'
-import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { createOrganization, tokenFor } from '#tests/helpers/identity'
+import { statementsDuring } from '#tests/helpers/queries'
 import { AuthCache } from '#support/auth_cache'
-
-/**
- * The SQL statements the database connection runs while `work` does
- * (knex's `query` event, also fired for statements inside transactions).
- */
-async function statementsDuring(work: () => Promise<unknown>) {
-  const statements: string[] = []
-  const client = db.connection().getWriteClient().client
-  const listener = (query: { sql: string }) => statements.push(query.sql)
-  client.on('query', listener)
-  try {
-    await work()
-  } finally {
-    client.off('query', listener)
-  }
-  return statements
-}
 
 test.group('Query budget of an authenticated API request', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
