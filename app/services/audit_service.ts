@@ -4,6 +4,7 @@ import logger from '@adonisjs/core/services/logger'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { AuditStatus } from '#models/audit_log'
 import { redact } from '#support/redact'
+import { GroupCommit } from '#support/group_commit'
 import type ApiException from '#exceptions/api_exception'
 
 /**
@@ -79,42 +80,14 @@ function toRow(entry: AuditEntry): AuditRow {
 }
 
 /**
- * Group commit: the first entry is inserted at once; entries arriving while
- * that insert runs are written together by the next multi-row insert. Each
- * caller's promise settles when its own row is stored, so a response is
- * sent only after its audit entry is durable, yet a busy server pays one
- * INSERT per batch instead of one per request.
+ * Entries are inserted by group commit: a response is sent only after its
+ * audit entry is durable, yet a busy server pays one INSERT per batch
+ * instead of one per request.
  */
-class AuditWriter {
-  #pending: { row: AuditRow; resolve: () => void; reject: (error: unknown) => void }[] = []
-  #draining = false
-
-  write(row: AuditRow): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ row, resolve, reject })
-      if (!this.#draining) void this.#drain()
-    })
-  }
-
-  async #drain() {
-    this.#draining = true
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0, MAX_BATCH)
-        try {
-          await db.table('audit_logs').multiInsert(batch.map((item) => item.row))
-          batch.forEach((item) => item.resolve())
-        } catch (error) {
-          batch.forEach((item) => item.reject(error))
-        }
-      }
-    } finally {
-      this.#draining = false
-    }
-  }
-}
-
-const writer = new AuditWriter()
+const writer = new GroupCommit<AuditRow>(
+  (rows) => db.table('audit_logs').multiInsert(rows),
+  MAX_BATCH
+)
 
 export default class AuditService {
   /**

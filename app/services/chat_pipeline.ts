@@ -4,7 +4,6 @@ import db from '@adonisjs/lucid/services/db'
 import logger from '@adonisjs/core/services/logger'
 import queueManager from '@rlanz/bull-queue/services/main'
 import Chatbot from '#models/chatbot'
-import ChatOutbox from '#models/chat_outbox'
 import Contact from '#models/contact'
 import Conversation from '#models/conversation'
 import Message from '#models/message'
@@ -12,13 +11,15 @@ import ApiException from '#exceptions/api_exception'
 import AuditService from '#services/audit_service'
 import QueueService from '#services/queue_service'
 import RealtimeService from '#services/realtime_service'
-import ConversationService, { type ContactInput } from '#services/conversation_service'
+import ChatWrites, { type ReplyToStore } from '#services/chat_writes'
+import type { ContactInput } from '#services/conversation_service'
 import ProcessChatbotMessage from '#jobs/process_chatbot_message'
 import { TenantContext } from '#support/tenant_context'
 import { RedisLock } from '#support/redis_lock'
+import { GroupCommit } from '#support/group_commit'
 import { sqlTime } from '#support/sql_time'
-import { isUniqueViolation } from '#support/db_errors'
-import { columnsOf, modelFrom } from '#support/joined_models'
+import { columnsOf, modelFrom, qualifiedColumnsOf } from '#support/joined_models'
+import { prepared } from '#support/prepared'
 import {
   ChatbotStatus,
   ConversationStatus,
@@ -56,6 +57,16 @@ export type IngestInput = {
 export type ProcessOutcome = 'done' | 'busy'
 
 const config = () => app.config.get<ChatConfig>('chat')
+
+/**
+ * Outbox rows of enqueued messages, deleted by group commit: concurrent
+ * requests share one DELETE. A row left by a crash in between is found by
+ * the sweeper, which sees its message answered or its job queued.
+ */
+const outboxClearer = new GroupCommit<number>(
+  (ids) => db.from('chat_outbox').whereIn('message_id', ids).delete(),
+  500
+)
 
 /**
  * The id of a message's job: one job per message, whoever enqueues it.
@@ -98,66 +109,23 @@ export default class ChatPipeline {
       )
     }
 
-    const existing =
-      input.conversationId === undefined
-        ? null
-        : await Conversation.query()
-            .where('id', input.conversationId)
-            .where('chatbot_id', chatbot.id)
-            .first()
-    if (input.conversationId !== undefined && !existing) {
+    const stored = await ChatWrites.storeMessage({
+      chatbotId: chatbot.id,
+      text,
+      channel,
+      contact: input.contact,
+      conversationId: input.conversationId,
+    })
+    if (!stored) {
       throw new ApiException(
         'No conversation of this chatbot has this id.',
         'CONVERSATION_NOT_FOUND',
         404
       )
     }
-
-    const { conversation, message, newContact } = await db.transaction(async (trx) => {
-      // The message's time is the conversation's last message time: a new
-      // conversation is written with it and needs no second update.
-      const now = DateTime.now()
-      let current = existing
-      let contact: Contact | null = null
-      if (current) {
-        current.useTransaction(trx)
-        if (current.status === ConversationStatus.Resolved) {
-          current.status = ConversationStatus.Open
-        }
-        current.lastMessageAt = now
-        current.lastMessageRole = MessageRole.User
-      } else {
-        contact = await ConversationService.upsertContact(input.contact, trx)
-        current = await Conversation.create(
-          {
-            chatbotId: chatbot.id,
-            contactId: contact.id,
-            channel,
-            status: ConversationStatus.Open,
-            lastMessageAt: now,
-            lastMessageRole: MessageRole.User,
-          },
-          { client: trx }
-        )
-      }
-      const botAnswers = current.status === ConversationStatus.Open
-
-      const created = await Message.create(
-        {
-          conversationId: current.id,
-          role: MessageRole.User,
-          content: text,
-          status: botAnswers ? MessageStatus.Pending : MessageStatus.Delivered,
-          createdAt: now,
-        },
-        { client: trx }
-      )
-      if (botAnswers) await ChatOutbox.create({ messageId: created.id }, { client: trx })
-      if (existing) await current.save()
-      return { conversation: current, message: created, newContact: contact }
-    })
+    const { conversation, message, contact } = stored
     // A new conversation's contact is the one just written: no need to read it back.
-    if (newContact) conversation.$setRelated('contact', newContact)
+    if (contact) conversation.$setRelated('contact', contact)
 
     RealtimeService.messageCreated(conversation, message)
     RealtimeService.conversationUpdated(conversation)
@@ -208,7 +176,7 @@ export default class ChatPipeline {
     } finally {
       clearTimeout(timer)
     }
-    await db.from('chat_outbox').where('message_id', message.id).delete()
+    await outboxClearer.write(Number(message.id))
     return true
   }
 
@@ -226,9 +194,8 @@ export default class ChatPipeline {
     // Jobs carry their conversation (older ones only the message): lock it
     // first, then read the message once under the lock, where another
     // delivery cannot be answering it.
-    let message: Message | null = null
     if (conversationId === undefined) {
-      message = await Message.find(messageId)
+      const message = await Message.find(messageId)
       if (!message || !this.awaitsReply(message)) return 'done'
       conversationId = message.conversationId
     }
@@ -236,11 +203,10 @@ export default class ChatPipeline {
     const lock = new RedisLock(`conversation:${conversationId}`, config().lockTtlMs)
     if (!(await lock.acquire())) return 'busy'
     try {
-      if (message) await message.refresh()
-      else message = await Message.find(messageId)
-      if (!message || !this.awaitsReply(message)) return 'done'
-      if (await this.hasEarlierUnanswered(message)) return 'busy'
-      await this.answer(message, lastAttempt)
+      const turn = await this.turnOf(messageId)
+      if (!turn || !this.awaitsReply(turn.message)) return 'done'
+      if (turn.behindEarlier) return 'busy'
+      await this.answer(turn.message, turn.conversation, lastAttempt)
       return 'done'
     } finally {
       await lock.release()
@@ -253,13 +219,9 @@ export default class ChatPipeline {
    * fallback message.
    */
   static async giveUp(messageId: number, error: Error) {
-    const message = await Message.find(messageId)
-    if (!message || !this.awaitsReply(message)) return
-    const conversation = await Conversation.query()
-      .where('id', message.conversationId)
-      .preload('chatbot', (q) => q.withTrashed())
-      .firstOrFail()
-    await this.fail(message, conversation, conversation.chatbot, error)
+    const turn = await this.turnOf(messageId)
+    if (!turn || !this.awaitsReply(turn.message)) return
+    await this.fail(turn.message, turn.conversation, turn.conversation.chatbot, error)
   }
 
   /**
@@ -273,45 +235,48 @@ export default class ChatPipeline {
   }
 
   /**
-   * Whether an earlier user message of the conversation is still waiting
-   * for its reply (and not so old that its job was lost: the sweeper deals
-   * with those), so this one must wait its turn.
+   * A message with its conversation, the conversation's contact and chatbot
+   * (deleted or not), and whether an earlier user message of the
+   * conversation still waits for its reply (and is not so old that its job
+   * was lost: the sweeper deals with those), so this one must wait its
+   * turn. One statement; null when the message is gone.
    */
-  protected static async hasEarlierUnanswered(message: Message) {
+  protected static async turnOf(messageId: number) {
     const since = DateTime.now().minus({ milliseconds: config().stuckAfterMs })
-    const earlier = await Message.query()
-      .where('conversation_id', message.conversationId)
-      .where('role', MessageRole.User)
-      .whereIn('status', [MessageStatus.Pending, MessageStatus.Processing])
-      .where('id', '<', message.id)
-      .where('created_at', '>=', sqlTime(since))
-      .first()
-    return Boolean(earlier)
-  }
-
-  /**
-   * The message's conversation with its contact and its chatbot (deleted
-   * or not), in one statement.
-   */
-  protected static async conversationOf(message: Message) {
-    const conversation = await Conversation.query()
-      .where('conversations.id', message.conversationId)
+    const query = Message.query()
+      .where('messages.id', messageId)
+      .join('conversations', 'conversations.id', 'messages.conversation_id')
       .join('contacts', 'contacts.id', 'conversations.contact_id')
       .join('chatbots', 'chatbots.id', 'conversations.chatbot_id')
       .select(
-        'conversations.*',
+        ...qualifiedColumnsOf(Message, 'messages'),
+        ...columnsOf(Conversation, 'conversations', 'cv'),
         ...columnsOf(Contact, 'contacts', 'ct'),
-        ...columnsOf(Chatbot, 'chatbots', 'cb')
+        ...columnsOf(Chatbot, 'chatbots', 'cb'),
+        db.raw(
+          `exists (select 1 from messages earlier
+             where earlier.organization_id = messages.organization_id
+               and earlier.conversation_id = messages.conversation_id
+               and earlier.role = ? and earlier.status in (?, ?)
+               and earlier.id < messages.id and earlier.created_at >= ?) as behind_earlier`,
+          [MessageRole.User, MessageStatus.Pending, MessageStatus.Processing, sqlTime(since)]
+        )
       )
-      .firstOrFail()
-    conversation.$setRelated('contact', modelFrom(Contact, conversation.$extras, 'ct')!)
-    conversation.$setRelated('chatbot', modelFrom(Chatbot, conversation.$extras, 'cb')!)
-    conversation.$extras = {}
-    return conversation
+    const row = await prepared('chat_turn', query).first()
+    if (!row) return null
+    const conversation = modelFrom(Conversation, row.$extras, 'cv')!
+    conversation.$setRelated('contact', modelFrom(Contact, row.$extras, 'ct')!)
+    conversation.$setRelated('chatbot', modelFrom(Chatbot, row.$extras, 'cb')!)
+    const behindEarlier = Boolean(row.$extras.behind_earlier)
+    row.$extras = {}
+    return { message: row, conversation, behindEarlier }
   }
 
-  protected static async answer(message: Message, lastAttempt: boolean) {
-    const conversation = await this.conversationOf(message)
+  protected static async answer(
+    message: Message,
+    conversation: Conversation,
+    lastAttempt: boolean
+  ) {
     const chatbot = conversation.chatbot
 
     // A human took over (or the chatbot is gone) since the message arrived.
@@ -325,9 +290,10 @@ export default class ChatPipeline {
       await this.setStatus(message, conversation, MessageStatus.Processing)
     }
     const started = performance.now()
+    const provider = providerFor(chatbot)
     let reply: ChatReply
     try {
-      reply = await providerFor(chatbot).reply({
+      reply = await provider.reply({
         chatbot,
         message: {
           id: message.id,
@@ -346,7 +312,7 @@ export default class ChatPipeline {
           email: conversation.contact.email,
           metadata: conversation.contact.metadata ?? {},
         },
-        history: await this.history(message),
+        history: provider.usesHistory ? await this.history(message) : [],
         onDelta: (text) => RealtimeService.replyDelta(conversation, message.id, text),
       })
     } catch (error) {
@@ -441,61 +407,32 @@ export default class ChatPipeline {
   }
 
   /**
-   * Stores the reply and the message's final status in one transaction.
-   * False when a reply already existed (another delivery stored it first):
-   * nothing is written twice.
+   * Stores the reply, the message's final status and the conversation's
+   * last message at once (one statement on PostgreSQL, a transaction
+   * elsewhere). False when a reply already existed (another delivery
+   * stored it first): the unique reply index refuses a second one, so
+   * nothing is written twice and there is no need to look first.
    */
   protected static async storeReply(
     message: Message,
     conversation: Conversation,
-    reply: {
-      content: string
-      provider: string
-      latencyMs: number | null
-      promptTokens: number | null
-      completionTokens: number | null
-      meta: Record<string, unknown>
-      status: MessageStatus
-      error: string | null
-    }
+    reply: ReplyToStore
   ) {
-    let created: Message | null = null
-    try {
-      // A reply stored by another delivery makes the unique reply index
-      // refuse this one (caught below): no need to look first.
-      created = await db.transaction(async (trx) => {
-        const row = await Message.create(
-          {
-            conversationId: conversation.id,
-            role: MessageRole.Assistant,
-            content: reply.content,
-            status: MessageStatus.Delivered,
-            provider: reply.provider,
-            latencyMs: reply.latencyMs,
-            promptTokens: reply.promptTokens,
-            completionTokens: reply.completionTokens,
-            replyToId: message.id,
-            meta: reply.meta,
-          },
-          { client: trx }
-        )
-        message.useTransaction(trx)
-        message.merge({ status: reply.status, error: reply.error })
-        await message.save()
-        conversation.useTransaction(trx)
-        conversation.lastMessageAt = row.createdAt
-        conversation.lastMessageRole = MessageRole.Assistant
-        await conversation.save()
-        return row
-      })
-    } catch (error) {
-      // The unique reply index refused a second reply stored at the same time.
-      if (!isUniqueViolation(error)) throw error
-    }
+    const now = DateTime.now()
+    const created = await ChatWrites.storeReply(message, conversation, reply, now)
     if (!created) {
       await message.refresh()
       return false
     }
+    // What was written, without reading it back.
+    message.merge({ status: reply.status, error: reply.error, updatedAt: now })
+    message.$hydrateOriginals()
+    conversation.merge({
+      lastMessageAt: now,
+      lastMessageRole: MessageRole.Assistant,
+      updatedAt: now,
+    })
+    conversation.$hydrateOriginals()
     RealtimeService.messageCreated(conversation, created)
     RealtimeService.messageUpdated(conversation, message)
     RealtimeService.conversationUpdated(conversation)

@@ -2,6 +2,7 @@ import db from '@adonisjs/lucid/services/db'
 import KnowledgeChunk from '#models/knowledge_chunk'
 import type { RetrievedChunk } from '#providers/chat/types'
 import { searchTerms } from '#support/text_match'
+import { prepared } from '#support/prepared'
 
 /** Longest query looked at, terms kept and results returned: a search stays cheap whatever it is sent. */
 const MAX_QUERY_LENGTH = 1000
@@ -86,20 +87,22 @@ export default class KnowledgeSearch {
    * `ts_rank` over the generated `search_vector` (headings weighted A,
    * content B). Terms are plain words, so `a | b | c` is a valid tsquery
    * whatever the user typed; PostgreSQL stems them and drops its stopwords.
+   * The tsquery is built once in a subquery (`offset 0` keeps it from being
+   * inlined): the statement is prepared, and in its generic plan an inline
+   * `to_tsquery(?)` would be parsed again for every row.
    */
   protected static postgres(chatbotId: number, terms: string[], limit: number) {
-    const tsquery = terms.join(' | ')
-    return this.chunks(chatbotId)
-      .select(
-        db.raw("ts_rank(knowledge_chunks.search_vector, to_tsquery('english', ?)) as score", [
-          tsquery,
-        ])
-      )
-      .whereRaw("knowledge_chunks.search_vector @@ to_tsquery('english', ?)", [tsquery])
+    const query = this.chunks(chatbotId)
+      .joinRaw("cross join (select to_tsquery('english', ?) as query offset 0) as search", [
+        terms.join(' | '),
+      ])
+      .select(db.raw('ts_rank(knowledge_chunks.search_vector, search.query) as score'))
+      .whereRaw('knowledge_chunks.search_vector @@ search.query')
       .orderBy('score', 'desc')
       .orderBy('knowledge_chunks.id', 'asc')
       .limit(limit)
-      .pojo<Row>()
+    // Run for every message the built-in responder answers.
+    return prepared('knowledge_search', query).pojo<Row>()
   }
 
   /**

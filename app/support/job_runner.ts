@@ -38,9 +38,24 @@ export class JobTimeoutError extends Error {
 }
 
 /**
+ * Job classes found so far, by name: a worker looks each one up on disk and
+ * imports it once, not at every job (both go through the module loader and
+ * the file system, a few percent of a busy worker's time).
+ */
+const loadedJobClasses = new Map<string, JobClass>()
+
+/**
  * Finds `FooBar` as `foo_bar.ts`/`.js` in the configured job directories.
  */
 export async function loadJobClass(name: string): Promise<JobClass> {
+  const known = loadedJobClasses.get(name)
+  if (known) return known
+  const JobClass = await findJobClass(name)
+  loadedJobClasses.set(name, JobClass)
+  return JobClass
+}
+
+async function findJobClass(name: string): Promise<JobClass> {
   if (!JOB_NAME.test(name)) {
     throw new JobNotLoadableError(name, 'job names are class names (letters and digits)')
   }

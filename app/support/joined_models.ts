@@ -1,13 +1,34 @@
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 
+/** Columns are defined once, when a model boots. */
+const COLUMN_NAMES = new WeakMap<LucidModel, string[]>()
+
+/**
+ * Every column of `Model`, as the database names it.
+ */
+export function columnNamesOf(Model: LucidModel): readonly string[] {
+  let names = COLUMN_NAMES.get(Model)
+  if (!names) {
+    names = [...Model.$columnsDefinitions.values()].map(({ columnName }) => columnName)
+    COLUMN_NAMES.set(Model, names)
+  }
+  return names
+}
+
+/**
+ * Every column of `Model`, qualified by `table`: the explicit select (or
+ * `returning`) list a prepared statement needs instead of `*`.
+ */
+export function qualifiedColumnsOf(Model: LucidModel, table: string) {
+  return columnNamesOf(Model).map((column) => `${table}.${column}`)
+}
+
 /**
  * The select list that reads every column of `Model` from `table` under
  * `alias__<column>`, so one joined query can carry several models.
  */
 export function columnsOf(Model: LucidModel, table: string, alias: string) {
-  return [...Model.$columnsDefinitions.values()].map(
-    ({ columnName }) => `${table}.${columnName} as ${alias}__${columnName}`
-  )
+  return columnNamesOf(Model).map((column) => `${table}.${column} as ${alias}__${column}`)
 }
 
 /**
@@ -20,10 +41,10 @@ export function modelFrom<Model extends LucidModel>(
   row: Record<string, unknown>,
   alias: string
 ): InstanceType<Model> | null {
-  const prefix = `${alias}__`
   const values: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(row)) {
-    if (key.startsWith(prefix)) values[key.slice(prefix.length)] = value
+  for (const column of columnNamesOf(Model)) {
+    const key = `${alias}__${column}`
+    if (key in row) values[column] = row[key]
   }
   if (values[Model.primaryKey] === null || values[Model.primaryKey] === undefined) return null
   return Model.$createFromAdapterResult(values) as InstanceType<Model> | null

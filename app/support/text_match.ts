@@ -286,11 +286,22 @@ export function concept(word: string): string {
   return CONCEPT_OF.get(wordStem) ?? wordStem
 }
 
+/** The concepts of recently seen texts: the same knowledge chunks are ranked for message after message. */
+const CONCEPTS_OF = new Map<string, ReadonlySet<string>>()
+const CONCEPTS_REMEMBERED = 2000
+
 /**
- * The distinct concepts of a text's content words.
+ * The distinct concepts of a text's content words (read-only: the set is
+ * shared by every caller asking about the same text).
  */
-export function concepts(text: string): Set<string> {
-  return new Set(contentWords(text).map(concept))
+export function concepts(text: string): ReadonlySet<string> {
+  const known = CONCEPTS_OF.get(text)
+  if (known) return known
+  const found: ReadonlySet<string> = new Set(contentWords(text).map(concept))
+  // Oldest first out: a Map iterates in insertion order.
+  if (CONCEPTS_OF.size >= CONCEPTS_REMEMBERED) CONCEPTS_OF.delete(CONCEPTS_OF.keys().next().value!)
+  CONCEPTS_OF.set(text, found)
+  return found
 }
 
 /**

@@ -57,6 +57,8 @@ type Scored = { chunk: RetrievedChunk; confidence: number }
  * confidence as their `score`.
  */
 export default class BuiltinProvider implements ChatProvider {
+  readonly usesHistory = false
+
   async reply({ chatbot, message }: ChatRequest): Promise<ChatReply> {
     const welcome = chatbot.welcomeMessage?.trim()
     if (welcome && isGreeting(message.content)) {
@@ -156,7 +158,7 @@ export function rank(question: string, candidates: RetrievedChunk[]): Scored[] {
 /**
  * How much of an FAQ's question the user asked about.
  */
-function shareAsked(heading: Set<string>, asked: Set<string>) {
+function shareAsked(heading: ReadonlySet<string>, asked: ReadonlySet<string>) {
   if (heading.size === 0) return 0
   let shared = 0
   for (const term of heading) if (asked.has(term)) shared++

@@ -46,6 +46,8 @@ type Answer = { content: string; promptTokens: number | null; completionTokens: 
  * retries itself: the pipeline does, from `ProviderError.retryable`.
  */
 export default class OpenAIProvider implements ChatProvider {
+  readonly usesHistory = true
+
   async reply(request: ChatRequest): Promise<ChatReply> {
     const settings = settingsOf(request.chatbot)
     const found = await KnowledgeSearch.search(

@@ -59,6 +59,8 @@ export type ChatReply = {
 }
 
 export interface ChatProvider {
+  /** Whether it reads `history`: the pipeline skips that query for a provider that does not. */
+  readonly usesHistory: boolean
   reply(request: ChatRequest): Promise<ChatReply>
 }
 

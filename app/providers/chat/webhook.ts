@@ -27,6 +27,8 @@ type MappedReply = { text: string | null; handoff: boolean }
  * lets the receiver recognise a retried call.
  */
 export default class WebhookProvider implements ChatProvider {
+  readonly usesHistory = true
+
   async reply(request: ChatRequest): Promise<ChatReply> {
     const settings = settingsOf(request.chatbot)
     const body = JSON.stringify(payloadOf(request))
