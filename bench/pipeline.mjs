@@ -31,6 +31,8 @@ import {
 import { rawBullmq, redisConnection } from './pipeline/raw_bullmq.mjs'
 import { startChatWorkers } from './pipeline/workers.mjs'
 import { connect, lastMessageId, outcome, progress, tableStats } from './pipeline/db.mjs'
+import { cpuRows, cpuSnapshot } from './lib/cpu.mjs'
+import { cpus } from 'node:os'
 
 const PORT = 3460
 const FIXED_RATE = 200
@@ -88,13 +90,16 @@ function workPerMessage(before, after, messages) {
   return rows
 }
 
-async function phase(client, { name, load }) {
+async function phase(client, { name, load, pids }) {
   const from = await lastMessageId(client)
   const before = await tableStats(client)
+  const cpuBefore = cpuSnapshot(pids)
   const started = Date.now()
   const api = await load()
   const ingestEnded = Date.now()
   const drained = await drain(client, from)
+  const cpuAfter = cpuSnapshot(pids)
+  const drainedAt = Date.now()
   await sleep(1500) // table statistics reach pg_stat_* within a second
   const to = await lastMessageId(client)
   const result = await outcome(client, from, to)
@@ -106,6 +111,11 @@ async function phase(client, { name, load }) {
     ingestSeconds: (ingestEnded - started) / 1000,
     result,
     work: workPerMessage(before, after, result.messages),
+    cpu: cpuRows(cpuBefore, cpuAfter, {
+      units: result.messages,
+      wallSeconds: (drainedAt - started) / 1000,
+      cores: cpus().length,
+    }),
   }
 }
 
@@ -162,16 +172,20 @@ export async function run({ quick = false } = {}) {
     const firstId = await lastMessageId(client)
 
     // JIT, pools and caches warm: a short paced run, answered before measuring.
+    const pids = { web: [web.pid], workers: workers.pids }
     await phase(client, {
       name: 'warm-up',
+      pids,
       load: () => autocannonRun({ ...ingest, connections: 10, rate: 100, duration: 3 }),
     })
     const throughput = await phase(client, {
       name: 'throughput',
+      pids,
       load: () => autocannonRun({ ...ingest, connections: 50, duration: seconds.throughput }),
     })
     const latency = await phase(client, {
       name: 'latency',
+      pids,
       load: () =>
         autocannonRun({
           ...ingest,
@@ -236,6 +250,11 @@ export async function run({ quick = false } = {}) {
       { run: 'whole bench (warm-up included)', ...counts({ result: all, drained: true }) },
     ])
     printTable('Chat pipeline: database work per message (throughput run)', throughput.work)
+    printTable(
+      'Chat pipeline: CPU per message, throughput run (from the first request to the last reply)',
+      throughput.cpu
+    )
+    printTable(`Chat pipeline: CPU per message at ${FIXED_RATE} msg/s`, latency.cpu)
     const met = (ok) => (ok ? 'met' : 'NOT met')
     printTable('Chat pipeline: targets', [
       {

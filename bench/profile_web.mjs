@@ -1,7 +1,7 @@
 /**
  * A CPU profile of the web process under load on one endpoint:
  *
- *   node bench/profile_web.mjs [token|ping|bare|page|ingest] [--seconds=10]
+ *   node bench/profile_web.mjs [token|org|ping|bare|page|ingest] [--seconds=10]
  *
  * Starts the bench web server with the sampling profiler preloaded
  * (bench/pipeline/cpu_profile.mjs, into tmp/bench-web-prof/), loads the
@@ -39,6 +39,8 @@ try {
     bare: { path: '/bench/bare' },
     ping: { path: '/api/ping' },
     token: { path: '/api/v1/chatbots?per_page=20', headers: auth },
+    // the authenticated path alone: token, tenant and policy from the auth cache, no statement
+    org: { path: '/api/v1/organization', headers: auth },
     page: { path: '/chatbots', headers: { cookie } },
   }
   const { path, headers, method, body } = targets[target]

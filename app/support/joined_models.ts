@@ -31,6 +31,20 @@ export function columnsOf(Model: LucidModel, table: string, alias: string) {
   return columnNamesOf(Model).map((column) => `${table}.${column} as ${alias}__${column}`)
 }
 
+/** `[alias__column, column]` pairs per model and alias, built once: auth reads them on every request. */
+const ALIASED = new WeakMap<LucidModel, Map<string, [string, string][]>>()
+
+function aliasedColumns(Model: LucidModel, alias: string) {
+  let byAlias = ALIASED.get(Model)
+  if (!byAlias) ALIASED.set(Model, (byAlias = new Map()))
+  let pairs = byAlias.get(alias)
+  if (!pairs) {
+    pairs = columnNamesOf(Model).map((column) => [`${alias}__${column}`, column])
+    byAlias.set(alias, pairs)
+  }
+  return pairs
+}
+
 /**
  * The `Model` instance of one side of a joined row read with `columnsOf`
  * (null when a left join found nothing), hydrated as a fetched row would
@@ -42,8 +56,7 @@ export function modelFrom<Model extends LucidModel>(
   alias: string
 ): InstanceType<Model> | null {
   const values: Record<string, unknown> = {}
-  for (const column of columnNamesOf(Model)) {
-    const key = `${alias}__${column}`
+  for (const [key, column] of aliasedColumns(Model, alias)) {
     if (key in row) values[column] = row[key]
   }
   if (values[Model.primaryKey] === null || values[Model.primaryKey] === undefined) return null

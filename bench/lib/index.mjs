@@ -4,7 +4,7 @@
  */
 export { ace, benchEnv, BENCH_PORTS, DEMO_OWNER, prepareDatabase, ROOT } from './env.mjs'
 export { startWeb } from './web.mjs'
-export { autocannonRun, percentile, queriesOf, shortSql, summarize } from './load.mjs'
+export { autocannonRun, fixedRateRun, percentile, queriesOf, shortSql, summarize } from './load.mjs'
 export { fmt, machine, printTable, ratio, rssOf } from './report.mjs'
 export { apiLogin, consoleLogin } from './auth.mjs'
 export { CHATBOTS, fixture } from './fixture.mjs'

@@ -2,6 +2,7 @@
  * Load generation with autocannon (in this process), latencies collected
  * per response so any percentile can be quoted, not only autocannon's.
  */
+import http from 'node:http'
 import autocannon from 'autocannon'
 
 /** The value below which `p` percent of the sorted samples fall (nearest rank). */
@@ -25,10 +26,11 @@ export function summarize(samples) {
 }
 
 /**
- * One autocannon run. opts: url (with path), method, headers, body,
+ * One load run. opts: url (with path), method, headers, body,
  * connections (10), duration in s (10), rate = requests/s for the whole
- * run (fixed-rate; omit for as fast as possible), warmup in s (1: a short
- * run first whose numbers are dropped), expectStatus (2xx).
+ * run (fixed-rate, see fixedRateRun; omit for as fast as possible, with
+ * autocannon), warmup in s (1: a short autocannon run first whose numbers
+ * are dropped).
  * Returns { rps, p50, p95, p99, max, mean, total, errors, timeouts, non2xx, statuses }
  * (latencies in ms).
  */
@@ -54,10 +56,11 @@ export async function autocannonRun(opts) {
     ...(setupRequest ? { requests: [{ setupRequest }] } : {}),
   }
   if (warmup > 0) await autocannon({ ...base, duration: warmup })
+  if (rate) return fixedRateRun({ ...base, rate, duration, setupRequest })
 
   const latencies = []
   const statuses = {}
-  const instance = autocannon({ ...base, duration, ...(rate ? { overallRate: rate } : {}) })
+  const instance = autocannon({ ...base, duration })
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     latencies.push(responseTime)
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
@@ -96,4 +99,92 @@ export async function queriesOf(url, init = {}) {
 export const shortSql = (sql, width = 110) => {
   const line = sql.replace(/\s+/g, ' ').trim()
   return line.length > width ? `${line.slice(0, width - 1)}…` : line
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at start + i / rate and
+ * sent then on one of `connections` keep-alive sockets, whatever the
+ * answers before it did; its latency runs from when it was due (so a
+ * server that falls behind is charged for the wait: no coordinated
+ * omission). autocannon's `overallRate` cannot do this: each connection
+ * sends its share of a second back to back at the start of that second,
+ * so "200 req/s over 20 connections" is a burst of 200 every second and
+ * the latencies measure the burst.
+ */
+export async function fixedRateRun({
+  url,
+  method = 'GET',
+  headers = {},
+  body,
+  rate,
+  duration,
+  connections = 10,
+  timeout = 10,
+  setupRequest,
+}) {
+  const target = new URL(url)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
+  const interval = 1000 / rate
+  const count = Math.round(rate * duration)
+  const latencies = []
+  const statuses = {}
+  let errors = 0
+  let timeouts = 0
+  let non2xx = 0
+
+  const send = (dueAt) =>
+    new Promise((resolve) => {
+      const payload = setupRequest ? setupRequest({ method, headers, body }).body : body
+      const request = http.request(
+        target,
+        {
+          method,
+          agent,
+          headers: {
+            ...headers,
+            ...(payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) }),
+          },
+          timeout: timeout * 1000,
+        },
+        (response) => {
+          response.resume()
+          response.on('end', () => {
+            latencies.push(performance.now() - dueAt)
+            statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
+            if (response.statusCode < 200 || response.statusCode > 299) non2xx++
+            resolve()
+          })
+        }
+      )
+      request.on('timeout', () => {
+        timeouts++
+        request.destroy(new Error('timeout'))
+      })
+      request.on('error', () => {
+        errors++
+        resolve()
+      })
+      request.end(payload)
+    })
+
+  const started = performance.now()
+  const inFlight = []
+  for (let index = 0; index < count; index++) {
+    const dueAt = started + index * interval
+    const wait = dueAt - performance.now()
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    inFlight.push(send(dueAt))
+  }
+  await Promise.all(inFlight)
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  return {
+    rps: latencies.length / elapsed,
+    ...summarize(latencies),
+    total: latencies.length,
+    errors,
+    timeouts,
+    non2xx,
+    statuses,
+  }
 }
