@@ -7,7 +7,8 @@
  * prefix parley-bench-chat, port 3460.
  *
  *   node bench/pipeline.mjs [--quick]         (or through bench/run.mjs)
- *   BENCH_CHAT_WORKERS=2  worker processes (default 2)
+ *   BENCH_CHAT_WORKERS=1  worker processes (default 1: on 2 cores a second one costs
+ *                         more CPU per message than it adds; see bench/README.md)
  *   BENCH_CHAT_PROFILE=1  CPU profiles (<pid>.cpuprofile, see profile_summary.mjs)
  *                         and statement counts (<pid>.json) of the web and worker
  *                         processes in tmp/bench-chat-prof/
@@ -121,7 +122,7 @@ async function phase(client, { name, load, pids }) {
 
 export async function run({ quick = false } = {}) {
   const seconds = { throughput: quick ? 5 : 30, latency: quick ? 5 : 20 }
-  const workerCount = Number(process.env.BENCH_CHAT_WORKERS || 2)
+  const workerCount = Number(process.env.BENCH_CHAT_WORKERS || 1)
   const profile = process.env.BENCH_CHAT_PROFILE === '1'
   const concurrency = highConcurrency()
   const env = benchEnv({
@@ -303,7 +304,6 @@ function counts({ api, result, drained }) {
     'lost': result.lost,
     'duplicated': result.duplicated,
     'failed (fallback)': result.failed,
-    'outbox left': result.outbox,
     'drained': drained ? 'yes' : 'NO (timeout)',
   }
 }

@@ -1,11 +1,11 @@
 /**
  * A CPU profile of the web process under load on one endpoint:
  *
- *   node bench/profile_web.mjs [token|org|ping|bare|page|ingest] [--seconds=10]
+ *   node bench/profile_web.mjs [token|org|ping|bare|page|ingest] [--seconds=10] [--rate=200]
  *
  * Starts the bench web server with the sampling profiler preloaded
  * (bench/pipeline/cpu_profile.mjs, into tmp/bench-web-prof/), loads the
- * endpoint with autocannon (10 connections), samples only the measured run (SIGUSR2 starts and writes) and prints where the time went
+ * endpoint with autocannon (10 connections; --rate: evenly spaced requests at that rate), samples only the measured run (SIGUSR2 starts and writes) and prints where the time went
  * (bench/pipeline/profile_summary.mjs). Uses the HTTP scenario's database.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -17,6 +17,7 @@ import { summarizeProfile } from './pipeline/profile_summary.mjs'
 const argv = process.argv.slice(2)
 const target = argv.find((arg) => !arg.startsWith('--')) ?? 'token'
 const seconds = Number(/--seconds=(\d+)/.exec(argv.join(' '))?.[1] ?? 10)
+const rate = Number(/--rate=(\d+)/.exec(argv.join(' '))?.[1] ?? 0) || undefined
 const dir = join(ROOT, 'tmp/bench-web-prof')
 rmSync(dir, { recursive: true, force: true })
 
@@ -47,7 +48,7 @@ try {
   const load = { url: web.url + path, headers, method, body }
   await autocannonRun({ ...load, duration: 2 })
   process.kill(web.pid, 'SIGUSR2') // sampling starts: boot and warm-up stay out
-  const result = await autocannonRun({ ...load, duration: seconds })
+  const result = await autocannonRun({ ...load, duration: seconds, rate, warmup: 0 })
   console.log(`${path}: ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms`)
   process.kill(web.pid, 'SIGUSR2')
   await new Promise((resolve) => setTimeout(resolve, 2000))

@@ -33,13 +33,18 @@ const chatConfig = {
   enqueueTimeoutMs: 2000,
 
   /**
-   * The sweeper runs every `sweepEveryMs`. It enqueues outbox rows older
-   * than `outboxGraceMs` (their request failed to enqueue them) and
-   * re-enqueues messages still unanswered after `stuckAfterMs` whose job
-   * is gone (a crashed worker, a flushed Redis).
+   * The sweeper runs every `sweepEveryMs` and enqueues the user messages
+   * still unanswered `enqueueGraceMs` after they arrived whose job is
+   * missing (the request could not enqueue it, or Redis lost it).
    */
   sweepEveryMs: env.get('CHAT_SWEEP_EVERY_MS', 30_000),
-  outboxGraceMs: 5000,
+  enqueueGraceMs: 5000,
+
+  /**
+   * A message waits its turn behind earlier unanswered ones of its
+   * conversation, unless they are older than this (their job was lost: the
+   * sweeper enqueues them again).
+   */
   stuckAfterMs: 120_000,
   sweepBatch: 500,
 

@@ -2,7 +2,7 @@ import app from '@adonisjs/core/services/app'
 import BaseJob from '#jobs/base_job'
 import ChatPipeline from '#services/chat_pipeline'
 
-/** `conversationId` is absent from jobs enqueued before it was added. */
+/** `conversationId`, carried by jobs enqueued by earlier versions, is not needed. */
 type Payload = { messageId: number; conversationId?: number }
 
 /**
@@ -15,8 +15,8 @@ export default class ProcessChatbotMessage extends BaseJob<Payload> {
   // Longer than the longest provider timeout a chatbot may set (300 s): the provider's own timeout ends a slow attempt, with the fallback reply on the last one.
   static timeoutMs = 330_000
 
-  async handle({ messageId, conversationId }: Payload) {
-    const outcome = await ChatPipeline.process(messageId, this.isLastAttempt(), conversationId)
+  async handle({ messageId }: Payload) {
+    const outcome = await ChatPipeline.process(messageId, this.isLastAttempt())
     if (outcome === 'busy') {
       // Another message of the conversation is being answered: wait for it.
       return this.retryLater(app.config.get<number>('chat.lockRetryMs', 200))

@@ -35,8 +35,7 @@ export const SCHEDULED_JOBS: ScheduledJob[] = [
   {
     job: TrimOldData,
     everyMs: () => HOUR,
-    description:
-      'Deletes expired tokens, leftover outbox rows and finished jobs past their retention',
+    description: 'Deletes expired tokens and finished jobs past their retention',
   },
   {
     job: RecordHealthSnapshot,

@@ -1,11 +1,9 @@
 import { DateTime } from 'luxon'
 import app from '@adonisjs/core/services/app'
-import db from '@adonisjs/lucid/services/db'
 import redis from '@adonisjs/redis/services/main'
 import queueManager from '@rlanz/bull-queue/services/main'
 import BaseJob from '#jobs/base_job'
 import { QUEUE_NAMES } from '#config/queue'
-import { MessageStatus } from '#enums/chatbots'
 import { deleteInBatches } from '#support/batched_delete'
 import { queueKeys } from '#support/queue_keys'
 import { sqlTime } from '#support/sql_time'
@@ -25,8 +23,6 @@ type QueueConfig = typeof import('#config/queue').default
  *   more than a day ago;
  * - API tokens expired more than 30 days ago (audit entries keep only the
  *   token's id, so nothing else points at them);
- * - `chat_outbox` rows left behind for messages answered more than a day
- *   ago (the pipeline deletes them itself; this is the backstop);
  * - completed and failed jobs past their retention (config/queue.ts) on
  *   every queue, which BullMQ trims only when more jobs finish;
  * - workers gone from the monitor for a day.
@@ -49,16 +45,6 @@ export default class TrimOldData extends BaseJob {
       ),
       access_tokens: await deleteInBatches('access_tokens', (query) =>
         query.where('expires_at', '<', sqlTime(now.minus({ days: EXPIRED_ACCESS_TOKEN_DAYS })))
-      ),
-      chat_outbox: await deleteInBatches('chat_outbox', (query) =>
-        query
-          .where('created_at', '<', dayAgo)
-          .whereExists(
-            db
-              .from('messages')
-              .whereColumn('messages.id', 'chat_outbox.message_id')
-              .whereNotIn('status', [MessageStatus.Pending, MessageStatus.Processing])
-          )
       ),
       ...(await this.cleanQueues()),
       gone_workers: await redis.zremrangebyscore(

@@ -16,7 +16,6 @@ import type { ContactInput } from '#services/conversation_service'
 import ProcessChatbotMessage from '#jobs/process_chatbot_message'
 import { TenantContext } from '#support/tenant_context'
 import { RedisLock } from '#support/redis_lock'
-import { GroupCommit } from '#support/group_commit'
 import { sqlTime } from '#support/sql_time'
 import { columnsOf, modelFrom, qualifiedColumnsOf } from '#support/joined_models'
 import { prepared } from '#support/prepared'
@@ -59,16 +58,6 @@ export type ProcessOutcome = 'done' | 'busy'
 const config = () => app.config.get<ChatConfig>('chat')
 
 /**
- * Outbox rows of enqueued messages, deleted by group commit: concurrent
- * requests share one DELETE. A row left by a crash in between is found by
- * the sweeper, which sees its message answered or its job queued.
- */
-const outboxClearer = new GroupCommit<number>(
-  (ids) => db.from('chat_outbox').whereIn('message_id', ids).delete(),
-  500
-)
-
-/**
  * The id of a message's job: one job per message, whoever enqueues it.
  * Derived from the message's id and creation second, so a database reset
  * to earlier ids (a restored backup, a recreated dev database) never meets
@@ -80,9 +69,10 @@ export const jobIdFor = (message: Message) =>
 /**
  * The zero-loss message pipeline.
  *
- * 1. `ingest` stores the user's message `pending` with an outbox row in one
- *    transaction, then enqueues `ProcessChatbotMessage` (job id derived from
- *    the message) and deletes the outbox row.
+ * 1. `ingest` stores the user's message `pending` (with its conversation,
+ *    in one statement), then enqueues `ProcessChatbotMessage` (job id
+ *    derived from the message). A message waiting for its reply is its own
+ *    outbox: nothing else records that it still has to be enqueued.
  * 2. `process` (the job) answers it through the chatbot's provider, one
  *    message of a conversation at a time and in order, stores the reply and
  *    marks the message `delivered`; errors are retried with backoff; after
@@ -90,8 +80,9 @@ export const jobIdFor = (message: Message) =>
  *    fallback message, the message is `failed` and the failure is audited.
  *    Each step is idempotent: a reply exists at most once per message
  *    (unique index), so a redelivered job never answers twice.
- * 3. `sweep` (a repeatable job) enqueues what step 1 could not (Redis
- *    down) and re-enqueues messages whose job was lost.
+ * 3. `sweep` (a repeatable job) enqueues the unanswered messages whose job
+ *    is missing: step 1 could not enqueue them (Redis down) or their job
+ *    was lost.
  */
 export default class ChatPipeline {
   /**
@@ -134,8 +125,8 @@ export default class ChatPipeline {
   }
 
   /**
-   * Puts a message's job on the `high` queue and clears its outbox row.
-   * Never throws: when Redis is unreachable (or slow) the row stays and the
+   * Puts a message's job on the `high` queue. Never throws: when Redis is
+   * unreachable (or slow) the message stays pending without a job, and the
    * sweeper enqueues it later. A job of the same id already on the queue is
    * left alone; a finished one is replaced.
    */
@@ -156,7 +147,7 @@ export default class ChatPipeline {
           }
           await QueueService.dispatch(
             ProcessChatbotMessage,
-            { messageId: Number(message.id), conversationId: Number(message.conversationId) },
+            { messageId: Number(message.id) },
             {
               jobId,
               organizationId: message.organizationId,
@@ -176,7 +167,6 @@ export default class ChatPipeline {
     } finally {
       clearTimeout(timer)
     }
-    await outboxClearer.write(Number(message.id))
     return true
   }
 
@@ -185,28 +175,31 @@ export default class ChatPipeline {
    * turn behind earlier unanswered messages of the conversation (`busy`),
    * then answers. `lastAttempt`: a failure now ends in the fallback reply
    * instead of a retry.
+   *
+   * A remote provider (a paid, slow call) answers a conversation one
+   * message at a time under a Redis lock, so a message delivered twice is
+   * never sent to it twice. The built-in responder needs no lock: it is
+   * deterministic and costs nothing, the unique reply index keeps a second
+   * delivery's reply out, and a later message still waits for an earlier
+   * one (which stays unanswered until its reply is stored).
    */
-  static async process(
-    messageId: number,
-    lastAttempt: boolean,
-    conversationId?: number
-  ): Promise<ProcessOutcome> {
-    // Jobs carry their conversation (older ones only the message): lock it
-    // first, then read the message once under the lock, where another
-    // delivery cannot be answering it.
-    if (conversationId === undefined) {
-      const message = await Message.find(messageId)
-      if (!message || !this.awaitsReply(message)) return 'done'
-      conversationId = message.conversationId
+  static async process(messageId: number, lastAttempt: boolean): Promise<ProcessOutcome> {
+    const turn = await this.turnOf(messageId)
+    if (!turn || !this.awaitsReply(turn.message)) return 'done'
+    if (turn.behindEarlier) return 'busy'
+    if (turn.conversation.chatbot.providerType === ProviderType.Builtin) {
+      await this.answer(turn.message, turn.conversation, lastAttempt)
+      return 'done'
     }
 
-    const lock = new RedisLock(`conversation:${conversationId}`, config().lockTtlMs)
+    const lock = new RedisLock(`conversation:${turn.conversation.id}`, config().lockTtlMs)
     if (!(await lock.acquire())) return 'busy'
     try {
-      const turn = await this.turnOf(messageId)
-      if (!turn || !this.awaitsReply(turn.message)) return 'done'
-      if (turn.behindEarlier) return 'busy'
-      await this.answer(turn.message, turn.conversation, lastAttempt)
+      // Read again under the lock, where no other delivery is answering it.
+      const current = await this.turnOf(messageId)
+      if (!current || !this.awaitsReply(current.message)) return 'done'
+      if (current.behindEarlier) return 'busy'
+      await this.answer(current.message, current.conversation, lastAttempt)
       return 'done'
     } finally {
       await lock.release()
@@ -451,51 +444,39 @@ export default class ChatPipeline {
   }
 
   /**
-   * Enqueues what was accepted but is not on the queue: outbox rows older
-   * than the grace period, and unanswered messages older than `stuckAfterMs`
-   * whose job is missing or finished. Runs across organizations. Returns
-   * how many messages were (re-)enqueued.
+   * Enqueues what was accepted but is not on the queue: user messages still
+   * unanswered `enqueueGraceMs` after they arrived whose job is missing
+   * (never enqueued, or lost with a flushed Redis) or finished without
+   * answering them. Runs across organizations, oldest first, `sweepBatch`
+   * at a time. Returns how many messages were (re-)enqueued.
    */
-  static async sweep(overrides: { outboxGraceMs?: number; stuckAfterMs?: number } = {}) {
-    const { outboxGraceMs, stuckAfterMs, sweepBatch } = { ...config(), ...overrides }
-    const now = DateTime.now()
-    const [outbox, stuck] = await TenantContext.asPlatform(async () => [
-      await Message.query()
-        .whereIn(
-          'id',
-          db
-            .from('chat_outbox')
-            .where('created_at', '<=', sqlTime(now.minus({ milliseconds: outboxGraceMs })))
-            .orderBy('id')
-            .limit(sweepBatch)
-            .select('message_id')
-        )
-        .orderBy('id'),
-      await Message.query()
+  static async sweep(overrides: { enqueueGraceMs?: number } = {}) {
+    const { enqueueGraceMs, sweepBatch } = { ...config(), ...overrides }
+    const before = DateTime.now().minus({ milliseconds: enqueueGraceMs })
+    const unanswered = await TenantContext.asPlatform(() =>
+      Message.query()
         .where('role', MessageRole.User)
         .whereIn('status', [MessageStatus.Pending, MessageStatus.Processing])
-        .where('created_at', '<=', sqlTime(now.minus({ milliseconds: stuckAfterMs })))
-        .whereNotExists(db.from('chat_outbox').whereColumn('chat_outbox.message_id', 'messages.id'))
+        .where('created_at', '<=', sqlTime(before))
         .orderBy('id')
-        .limit(sweepBatch),
-    ])
+        .limit(sweepBatch)
+    )
 
     let enqueued = 0
-    for (const message of outbox) {
-      if (!this.awaitsReply(message)) {
-        await db.from('chat_outbox').where('message_id', message.id).delete()
-        continue
+    const queue = queueManager.getOrSet('high')
+    for (const message of unanswered) {
+      let state: string | null
+      try {
+        const job = await queue.getJob(jobIdFor(message))
+        state = job ? await job.getState() : null
+      } catch (error) {
+        // Redis still unreachable: the rest waits for the next sweep.
+        logger.warn({ err: error }, 'sweeper stopped: the queue is unreachable')
+        break
       }
-      // Redis still unreachable: the rest waits for the next sweep.
+      if (state && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue
       if (!(await this.enqueue(message, { replaceFinished: true }))) break
       enqueued += 1
-    }
-    const queue = queueManager.getOrSet('high')
-    for (const message of stuck) {
-      const job = await queue.getJob(jobIdFor(message))
-      const state = job ? await job.getState() : null
-      if (state && state !== 'completed' && state !== 'failed' && state !== 'unknown') continue
-      if (await this.enqueue(message, { replaceFinished: true })) enqueued += 1
     }
     if (enqueued > 0) logger.info({ enqueued }, 'sweeper enqueued unanswered messages')
     return enqueued

@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { LucidModel } from '@adonisjs/lucid/types/model'
-import ChatOutbox from '#models/chat_outbox'
 import Contact from '#models/contact'
 import Conversation from '#models/conversation'
 import Message from '#models/message'
@@ -59,7 +58,7 @@ function currentOrganization(what: string) {
 
 /**
  * The user's message written with what goes with it (the conversation,
- * created or moved on; a new contact; the outbox row), and the reply
+ * created or moved on; a new contact), and the reply
  * written with the message's final status. These are the writes of every
  * chat message, so on PostgreSQL each is one data-modifying statement (one
  * round trip, atomic like any statement) instead of a transaction of four
@@ -99,19 +98,16 @@ export default class ChatWrites {
   }
 
   /**
-   * The message and its outbox row, inserted after the CTE named
-   * `conversation` (whose status decides whether the bot answers).
+   * The message, inserted after the CTE named `conversation` (whose status
+   * decides whether the bot answers: `pending`, else `delivered`).
    */
-  static #messageAndOutbox(input: MessageToStore, at: string) {
+  static #message(input: MessageToStore, at: string) {
     return {
       sql: `message as (
          insert into messages (organization_id, conversation_id, role, content, status, created_at, updated_at)
          select organization_id, id, ?, ?, case when status = ? then ? else ? end, ?, ?
            from conversation
          returning ${returning(Message)}
-       ), outbox as (
-         insert into chat_outbox (organization_id, message_id, created_at)
-         select organization_id, id, ? from message where status = ?
        )`,
       bindings: [
         MessageRole.User,
@@ -121,8 +117,6 @@ export default class ChatWrites {
         MessageStatus.Delivered,
         at,
         at,
-        at,
-        MessageStatus.Pending,
       ],
     }
   }
@@ -130,7 +124,7 @@ export default class ChatWrites {
   static async #newConversationInOneStatement(input: MessageToStore, now: DateTime) {
     const at = now.toISO()!
     const organizationId = currentOrganization('Conversation')
-    const tail = this.#messageAndOutbox(input, at)
+    const tail = this.#message(input, at)
     const result = await prepared(
       'chat_new_conversation',
       db.rawQuery(
@@ -191,7 +185,7 @@ export default class ChatWrites {
   ) {
     const at = now.toISO()!
     const organizationId = currentOrganization('Conversation')
-    const tail = this.#messageAndOutbox(input, at)
+    const tail = this.#message(input, at)
     const result = await prepared(
       'chat_next_message',
       db.rawQuery(
@@ -275,7 +269,6 @@ export default class ChatWrites {
         },
         { client: trx }
       )
-      if (botAnswers) await ChatOutbox.create({ messageId: message.id }, { client: trx })
       return { conversation, message, contact }
     })
   }

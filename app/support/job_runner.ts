@@ -5,7 +5,7 @@ import logger from '@adonisjs/core/services/logger'
 import string from '@adonisjs/core/helpers/string'
 import type { QueueName } from '#config/queue'
 import { TenantContext } from '#support/tenant_context'
-import { WorkerHeartbeatWriter, countFinishedJob } from '#support/worker_heartbeat'
+import { FinishedJobCounter, WorkerHeartbeatWriter } from '#support/worker_heartbeat'
 import type { ActiveJob } from '#support/queue_keys'
 import type BaseJob from '#jobs/base_job'
 import type { JobClass, JobData } from '#jobs/base_job'
@@ -167,9 +167,11 @@ export class WorkerPool {
   #workers: Worker[] = []
   #active = new Map<string, ActiveJob>()
   #heartbeat?: WorkerHeartbeatWriter
+  #finished?: FinishedJobCounter
 
   start(queueNames: QueueName[], overrides: Partial<WorkerOptions> = {}) {
     const config = app.config.get<any>('queue')
+    const finished = (this.#finished ??= new FinishedJobCounter())
     const concurrency: Record<string, number> = {}
     for (const queueName of queueNames) {
       concurrency[queueName] = config.concurrency?.[queueName] ?? config.worker.concurrency ?? 1
@@ -183,7 +185,7 @@ export class WorkerPool {
       })
 
       worker.on('completed', (job) => {
-        void countFinishedJob(queueName, job.data?.context?.organization_id, 'completed')
+        finished.count(queueName, job.data?.context?.organization_id, 'completed')
       })
       worker.on('failed', (job, error) => {
         logger.error(
@@ -196,7 +198,7 @@ export class WorkerPool {
           },
           'job failed'
         )
-        void countFinishedJob(queueName, job?.data?.context?.organization_id, 'failed')
+        finished.count(queueName, job?.data?.context?.organization_id, 'failed')
         if (job) void rescueJob(job, error)
       })
       worker.on('error', (error) => logger.error({ err: error, queue: queueName }, 'worker error'))
@@ -223,6 +225,8 @@ export class WorkerPool {
   async close() {
     await Promise.all(this.#workers.map((worker) => worker.close()))
     this.#workers = []
+    await this.#finished?.stop()
+    this.#finished = undefined
     await this.#heartbeat?.stop()
     this.#heartbeat = undefined
   }

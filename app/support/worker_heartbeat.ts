@@ -93,25 +93,47 @@ export class WorkerHeartbeatWriter {
   }
 }
 
+/** How often a worker writes the finished-job counts it has gathered. */
+const COUNTS_FLUSH_MS = 1000
+
 /**
- * Counts one finished attempt (completed, or failed whether or not it is
- * retried) for the monitor's per-organization view; platform jobs count
- * as organization 0. Never throws.
+ * Counts finished attempts (completed, or failed whether or not retried)
+ * for the monitor's per-organization view, per minute; platform jobs count
+ * as organization 0. Counts gather in memory and are written once a second
+ * (one pipeline for all, instead of one per job) and by `flush` when the
+ * worker stops. Never throws: a count Redis refuses is logged and dropped.
  */
-export async function countFinishedJob(
-  queue: string,
-  organizationId: number | null | undefined,
-  outcome: 'completed' | 'failed'
-) {
-  const key = queueKeys.organizationMinute(Math.floor(Date.now() / 60_000))
-  try {
-    await execPipeline(
-      redis
-        .pipeline()
-        .hincrby(key, `${organizationId ?? 0}:${queue}:${outcome}`, 1)
-        .expire(key, 7200)
-    )
-  } catch (error) {
-    logger.warn({ err: error, queue }, 'finished job not counted for the queue monitor')
+export class FinishedJobCounter {
+  #counts = new Map<number, Map<string, number>>()
+  #timer = setInterval(() => void this.flush(), COUNTS_FLUSH_MS).unref()
+
+  count(queue: string, organizationId: number | null | undefined, outcome: 'completed' | 'failed') {
+    const minute = Math.floor(Date.now() / 60_000)
+    let fields = this.#counts.get(minute)
+    if (!fields) this.#counts.set(minute, (fields = new Map()))
+    const field = `${organizationId ?? 0}:${queue}:${outcome}`
+    fields.set(field, (fields.get(field) ?? 0) + 1)
+  }
+
+  async flush() {
+    if (this.#counts.size === 0) return
+    const counts = this.#counts
+    this.#counts = new Map()
+    const pipeline = redis.pipeline()
+    for (const [minute, fields] of counts) {
+      const key = queueKeys.organizationMinute(minute)
+      for (const [field, count] of fields) pipeline.hincrby(key, field, count)
+      pipeline.expire(key, 7200)
+    }
+    try {
+      await execPipeline(pipeline)
+    } catch (error) {
+      logger.warn({ err: error }, 'finished jobs not counted for the queue monitor')
+    }
+  }
+
+  async stop() {
+    clearInterval(this.#timer)
+    await this.flush()
   }
 }

@@ -43,8 +43,7 @@ export async function progress(client, from, to = Number.MAX_SAFE_INTEGER) {
  * A phase's outcome: ingest→reply latencies (reply.created_at −
  * message.created_at) in ms as p50/p95/p99, the span from the first
  * message to the last reply, lost (no reply), duplicated (more than one
- * reply), failed (answered with the fallback after errors) and outbox
- * rows left (accepted, never enqueued).
+ * reply) and failed (answered with the fallback after errors).
  */
 export async function outcome(client, from, to) {
   const row = await one(
@@ -65,7 +64,6 @@ export async function outcome(client, from, to) {
             (select count(*)::int from answered where replies = 0) as lost,
             (select count(*)::int from answered where replies > 1) as duplicated,
             (select count(*)::int from answered where status = 'failed') as failed,
-            (select count(*)::int from chat_outbox where message_id > $1 and message_id <= $2) as outbox,
             (select extract(epoch from max(replied_at) - min(created_at)) from answered) as span_s,
             (select percentile_cont(0.5) within group (order by ms) from latencies) as p50,
             (select percentile_cont(0.95) within group (order by ms) from latencies) as p95,

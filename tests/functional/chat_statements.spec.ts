@@ -52,16 +52,14 @@ const inTenant = <T>(organization: Organization, work: () => Promise<T>) =>
  * would: `process` is what `ProcessChatbotMessage` runs.
  */
 async function answer(organization: Organization, message: Message) {
-  return inTenant(organization, () =>
-    ChatPipeline.process(message.id, false, message.conversationId)
-  )
+  return inTenant(organization, () => ChatPipeline.process(message.id, false))
 }
 
 test.group('Chat pipeline: statements per message', (group) => {
   group.each.setup(() => testUtils.db().withGlobalTransaction())
   group.each.teardown(() => emptyQueue('high'))
 
-  test('a first message is written in one statement (PostgreSQL), answered in three', async ({
+  test('a first message is written in one statement (PostgreSQL) and answered in three', async ({
     assert,
   }) => {
     const { organization, chatbot } = await builtinChatbot()
@@ -76,11 +74,10 @@ test.group('Chat pipeline: statements per message', (group) => {
       )
     })
     assert.isTrue(stored.queued)
-    // Contact, conversation, message and outbox row in one statement; then the outbox row's delete.
-    assert.lengthOf(ingest, 2, ingest.join('\n'))
+    // Contact, conversation and message in one statement.
+    assert.lengthOf(ingest, 1, ingest.join('\n'))
     assert.match(ingest[0], /^with contact as \(/)
-    assert.match(ingest[1], /^delete from "chat_outbox"/)
-    assert.lengthOf(await db.from('chat_outbox').where('message_id', stored.message.id), 0)
+    assert.equal(stored.message.status, MessageStatus.Pending)
 
     let outcome = ''
     const work = await statementsDuring(async () => {
@@ -140,7 +137,6 @@ test.group('Chat pipeline: statements per message', (group) => {
     assert.equal(forAgent.conversation.status, ConversationStatus.Handoff)
     assert.equal(forAgent.message.status, MessageStatus.Delivered)
     assert.isFalse(forAgent.queued)
-    assert.lengthOf(await db.from('chat_outbox').where('message_id', forAgent.message.id), 0)
     const conversation = await inTenant(organization, () =>
       ConversationService.find(conversationId)
     )
@@ -196,5 +192,54 @@ test.group('Chat pipeline: statements per message', (group) => {
       await db.rawQuery(`alter table ${table} add column added_later integer`)
     }
     await round('Do you ship to Spain?')
+  })
+})
+
+test.group('Chat pipeline: the built-in responder answers without a lock', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+  group.each.teardown(() => emptyQueue('high'))
+
+  test('a message delivered twice at once is answered once', async ({ assert }) => {
+    const { organization, chatbot } = await builtinChatbot()
+    const { message } = await inTenant(organization, () =>
+      ChatPipeline.ingest({ chatbot, text: 'Where do you ship?', channel: ConversationChannel.Api })
+    )
+    const outcomes = await Promise.all([
+      answer(organization, message),
+      answer(organization, message),
+    ])
+    assert.deepEqual(outcomes, ['done', 'done'])
+    const replies = await inTenant(organization, () =>
+      Message.query().where('reply_to_id', message.id)
+    )
+    assert.lengthOf(replies, 1)
+  })
+
+  test('a later message waits for the earlier one of its conversation', async ({ assert }) => {
+    const { organization, chatbot } = await builtinChatbot()
+    const first = await inTenant(organization, () =>
+      ChatPipeline.ingest({ chatbot, text: 'Where do you ship?', channel: ConversationChannel.Api })
+    )
+    const second = await inTenant(organization, () =>
+      ChatPipeline.ingest({
+        chatbot,
+        text: 'Do you ship to Spain?',
+        channel: ConversationChannel.Api,
+        conversationId: first.conversation.id,
+      })
+    )
+    assert.equal(await answer(organization, second.message), 'busy')
+    assert.equal(await answer(organization, first.message), 'done')
+    assert.equal(await answer(organization, second.message), 'done')
+    const replies = await inTenant(organization, () =>
+      Message.query()
+        .where('conversation_id', first.conversation.id)
+        .where('role', 'assistant')
+        .orderBy('id')
+    )
+    assert.deepEqual(
+      replies.map((reply) => reply.replyToId),
+      [first.message.id, second.message.id]
+    )
   })
 })

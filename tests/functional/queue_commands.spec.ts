@@ -4,9 +4,11 @@ import ace from '@adonisjs/core/services/ace'
 import { runCommand } from '#tests/helpers/ace'
 import { emptyQueue } from '#tests/helpers/queues'
 import queueManager from '@rlanz/bull-queue/services/main'
+import redis from '@adonisjs/redis/services/main'
 import testUtils from '@adonisjs/core/services/test_utils'
 import QueueService from '#services/queue_service'
 import { WorkerPool } from '#support/job_runner'
+import { queueKeys } from '#support/queue_keys'
 import { auditQuery } from '#tests/helpers/audit'
 import { waitFor } from '#tests/helpers/wait_for'
 import MonitorEchoJob from '#tests/fixtures/jobs/monitor_echo_job'
@@ -44,6 +46,8 @@ test.group('Commands: queue:status, queue:retry-failed, queue:clear', (group) =>
   group.each.setup(resetLow)
 
   test('queue:status prints the counts of each queue', async ({ assert }) => {
+    // A worker killed by an earlier test stays registered until its heartbeat expires.
+    await redis.del(queueKeys.workers())
     await failedFlakyJobs(1)
     await QueueService.dispatch(MonitorEchoJob, {})
     await QueueService.dispatch(MonitorEchoJob, {})
