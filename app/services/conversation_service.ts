@@ -152,7 +152,10 @@ export default class ConversationService {
 
   /**
    * The latest message of each conversation, by conversation id, in one
-   * query on the (conversation_id, id) index: the inbox's previews.
+   * query: the inbox's previews. The newest id is looked up per
+   * conversation (a correlated `max`, which the (conversation_id, id) index
+   * answers with one entry), where a `group by` over the conversations'
+   * messages read all of them (bench/README.md, scale).
    */
   static async latestMessages(conversationIds: number[]) {
     const latest = new Map<number, Message>()
@@ -160,10 +163,13 @@ export default class ConversationService {
     const rows = await Message.query().whereIn(
       'id',
       db
-        .from('messages')
-        .max('id')
-        .whereIn('conversation_id', conversationIds)
-        .groupBy('conversation_id')
+        .from('conversations')
+        .whereIn('conversations.id', conversationIds)
+        .select(
+          db.raw(
+            '(select max(latest.id) from messages latest where latest.conversation_id = conversations.id)'
+          )
+        )
     )
     for (const row of rows) latest.set(Number(row.conversationId), row)
     return latest
