@@ -207,6 +207,22 @@ export default class HttpExceptionHandler extends ExceptionHandler {
     }
 
     /**
+     * A list page link whose cursor is not valid (edited, truncated, from
+     * another list): that list's first page, filters kept, with the reason,
+     * as invalid filters go back to the form.
+     */
+    if (
+      error instanceof ApiException &&
+      error.errorCode === 'BAD_CURSOR' &&
+      'session' in ctx &&
+      ctx.session
+    ) {
+      const { cursor, before, ...kept } = ctx.request.qs()
+      ctx.session.flash('error', 'This page link is not valid: here is the first page instead.')
+      return ctx.response.redirect().withQs(kept).toPath(ctx.request.url())
+    }
+
+    /**
      * A form posted without a valid CSRF token (expired page, or sent from
      * another site) is refused with a 403 page that says how to recover.
      */

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Readable } from 'node:stream'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import ApiException from '#exceptions/api_exception'
 import AuditLog from '#models/audit_log'
 import Membership from '#models/membership'
 import Organization from '#models/organization'
@@ -8,7 +10,7 @@ import User from '#models/user'
 import { csvLine } from '#support/csv'
 import { redact } from '#support/redact'
 import { sqlTime } from '#support/sql_time'
-import { afterCursor, encodeCursor } from '#support/keyset'
+import { encodeCursor, readKeysetPage } from '#support/keyset'
 
 export type AuditLogFilters = {
   action?: string
@@ -26,6 +28,9 @@ export const AUDIT_EXPORT_LIMIT = 50_000
 const EXPORT_CHUNK = 1000
 
 const DEFAULT_KEYSET_LIMIT = 20
+
+/** Keyset positions in the log (`cursor` older, `before` newer) and the page size. */
+export type AuditLogPosition = { cursor?: string; before?: string; limit?: number }
 
 /** Options of the filter selects: bounded, a select is no place for thousands. */
 const MAX_OPTIONS = 500
@@ -88,25 +93,102 @@ export default class AuditLogService {
   }
 
   /**
-   * Keyset pages of `query(filters)`: `limit` entries after `cursor`, and
-   * the cursor of the next page (null on the last). As fast deep in a
-   * large log as on its first page, where numbered pages count every
-   * matching entry and skip the ones before.
+   * Matching entries are counted up to this many, never further: a count
+   * of a large log would cost more than the page itself. Numbered pages
+   * end there too (their offset would skip as many rows).
    */
-  static async keysetPage(filters: AuditLogFilters & { cursor?: string; limit?: number }) {
+  static countCap = 10_000
+
+  /**
+   * Keyset pages of `query(filters)`: `limit` entries after `cursor` (older)
+   * or just before `before` (newer), with the cursors of the pages on
+   * either side (null where there is none). As fast deep in a large log as
+   * on its first page, where numbered pages count every matching entry and
+   * skip the ones before.
+   */
+  static async keysetPage(filters: AuditLogFilters & AuditLogPosition) {
     const limit = Math.min(filters.limit ?? DEFAULT_KEYSET_LIMIT, 100)
-    const query = this.query(filters).limit(limit + 1)
-    if (filters.cursor) afterCursor(query, 'audit_logs.created_at', 'audit_logs.id', filters.cursor)
-    const rows = await query
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
+    const page = await readKeysetPage(this.query(filters), {
+      column: 'audit_logs.created_at',
+      idColumn: 'audit_logs.id',
+      limit,
+      after: filters.cursor,
+      before: filters.before,
+      cursorOf: (entry) => encodeCursor(entry.createdAt, entry.id),
+    })
     return {
-      rows: page,
+      rows: page.rows,
+      meta: { limit, next_cursor: page.older, prev_cursor: page.newer },
+    }
+  }
+
+  /**
+   * A console page: a keyset page and how many entries match, counted up
+   * to `countCap`. A short first page is every match: no count to run.
+   */
+  static async browse(filters: AuditLogFilters & AuditLogPosition, limit: number) {
+    const { rows, meta } = await this.keysetPage({ ...filters, limit })
+    const whole = !filters.cursor && !filters.before && rows.length < meta.limit
+    return {
+      rows,
+      olderCursor: meta.next_cursor,
+      newerCursor: meta.prev_cursor,
+      matching: whole ? this.#capped(rows.length) : await this.countUpTo(filters),
+    }
+  }
+
+  /**
+   * Numbered pages (the API without `cursor`): the page and its `meta`,
+   * the total counted up to `countCap` (`total_capped` when there are
+   * more). A page starting past the cap is refused with 422 `PAGE_TOO_DEEP`:
+   * keyset pages read on from there.
+   */
+  static async numberedPage(filters: AuditLogFilters, page: number, perPage: number) {
+    const offset = (page - 1) * perPage
+    if (offset >= this.countCap) {
+      throw new ApiException(
+        `Numbered pages reach the first ${this.countCap.toLocaleString('en')} entries only: ` +
+          'read further with keyset pages (`limit`, then `cursor` = the `meta.next_cursor` of each page).',
+        'PAGE_TOO_DEEP',
+        422
+      )
+    }
+    const rows = await this.query(filters).offset(offset).limit(perPage)
+    // A short page is the last one: the total is known without counting.
+    const last = rows.length < perPage && (rows.length > 0 || page === 1)
+    const { total, capped } = last
+      ? this.#capped(offset + rows.length)
+      : await this.countUpTo(filters)
+    return {
+      rows,
       meta: {
-        limit,
-        next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+        page,
+        per_page: perPage,
+        total,
+        last_page: Math.max(1, Math.ceil(total / perPage)),
+        total_capped: capped,
       },
     }
+  }
+
+  /**
+   * How many entries match, up to `countCap`: counts a subquery limited to
+   * one past the cap, so the database stops reading there.
+   */
+  static async countUpTo(filters: AuditLogFilters) {
+    const matching = this.query(filters)
+      .clearOrder()
+      .select('audit_logs.id')
+      .limit(this.countCap + 1)
+    const [row] = await db
+      .connection(AuditLog.connection)
+      .from(matching.as('matching'))
+      .count('* as total')
+    return this.#capped(Number(row.total))
+  }
+
+  static #capped(total: number) {
+    return { total: Math.min(total, this.countCap), capped: total > this.countCap }
   }
 
   /**

@@ -28,8 +28,11 @@ const auditLogFilters = {
   from: vine.date({ formats: { utc: true } }).optional(),
   page: vine.number().withoutDecimals().min(1).max(1_000_000).optional(),
   per_page: vine.number().withoutDecimals().min(1).optional(),
-  // Keyset pages (the API): `limit` and the `cursor` of the page before.
+  // Keyset pages: `cursor` reads the entries older than a page (its
+  // next_cursor), `before` the ones newer (its prev_cursor); `limit` sizes
+  // API pages (the console takes `per_page`).
   cursor: vine.string().maxLength(200).optional(),
+  before: vine.string().maxLength(200).optional(),
   limit: vine.number().withoutDecimals().min(1).max(100).optional(),
 }
 

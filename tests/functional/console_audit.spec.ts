@@ -1,14 +1,22 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
-import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
 import type Organization from '#models/organization'
 import type User from '#models/user'
 import AuditService, { type AuditEntry } from '#services/audit_service'
+import AuditLogService from '#services/audit_log_service'
+import { encodeCursor } from '#support/keyset'
+import { sqlTime } from '#support/sql_time'
 import { TenantContext } from '#support/tenant_context'
 import { AuditLogFactory } from '#database/factories/audit_log_factory'
 import { addMember, createOrganization } from '#tests/helpers/identity'
-import { auditQuery, findAuditOrFail } from '#tests/helpers/audit'
+import {
+  auditQuery,
+  findAuditOrFail,
+  insertAuditRows,
+  matchingCount,
+  pagerLinks,
+} from '#tests/helpers/audit'
 import { decodeHtml } from '#tests/helpers/html'
 
 function entry(organization: Organization, input: Partial<AuditEntry> & { action: string }) {
@@ -93,6 +101,8 @@ test.group('Console: audit log', (group) => {
       ours.map((row) => row.id)
     )
     assert.include(html, '10.0.0.7')
+    assert.equal(matchingCount(html), `${ours.length} entries`)
+    assert.deepEqual(pagerLinks(html), { newer: null, older: null })
     assert.include(decodeHtml(html), owner.name)
     assert.notInclude(html, 'member.removed')
     assert.include(html, '<option value="member.*">')
@@ -147,33 +157,171 @@ test.group('Console: audit log', (group) => {
     assert.include(before.text(), 'Nothing matches these filters')
   })
 
-  test('paginates on the server and keeps the filters in the links', async ({ client, assert }) => {
+  test('Older and Newer walk the pages both ways: every entry once, ties broken by id', async ({
+    client,
+    assert,
+  }) => {
     const { organization, owner } = await createOrganization()
-    for (let index = 0; index < 5; index++) {
-      await entry(organization, { action: 'member.updated', actorUserId: owner.id })
+    const { organization: other } = await createOrganization('Other')
+    // Seven entries at four instants, so that pages of three split the
+    // entries sharing a created_at; another action and the other
+    // organization's entries at the same instants.
+    const base = DateTime.utc().startOf('second').minus({ hours: 1 })
+    const instants = [0, 0, 0, 1, 1, 2, 3].map((minutes) => sqlTime(base.plus({ minutes })))
+    await insertAuditRows(
+      instants.flatMap((createdAt, index) =>
+        [
+          { owner: organization, action: 'member.updated' },
+          { owner: other, action: 'member.updated' },
+          { owner: organization, action: 'member.removed' },
+        ].map((row) => ({
+          organization_id: row.owner.id,
+          action: row.action,
+          status: 'success',
+          request_id: `walk-${row.action}-${row.owner.id}-${index}`,
+          created_at: createdAt,
+        }))
+      )
+    )
+    const expected = await auditQuery()
+      .where('organization_id', organization.id)
+      .where('action', 'member.updated')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+    const theirs = await idsOf(other, 'member.updated')
+
+    const forward: number[][] = []
+    let url: string | null = '/audit-logs?action=member.updated&per_page=3'
+    let links = { newer: null as string | null, older: null as string | null }
+    while (url && forward.length < 5) {
+      const response = await page(client, owner, organization, url)
+      response.assertStatus(200)
+      const html = decodeHtml(response.text())
+      forward.push(listedIds(html))
+      assert.equal(matchingCount(html), '7 entries')
+      assert.include(html, 'href="/audit-logs/export?action=member.updated&per_page=3"')
+      links = pagerLinks(html)
+      if (forward.length === 1) assert.isNull(links.newer)
+      for (const link of [links.newer, links.older].filter((href) => href !== null)) {
+        const query = new URL(link, 'http://console.test').searchParams
+        assert.equal(query.get('action'), 'member.updated')
+        assert.equal(query.get('per_page'), '3')
+        assert.notEqual(query.has('cursor'), query.has('before'))
+      }
+      url = links.older
     }
-    const all = await idsOf(organization, 'member.updated')
+    assert.deepEqual(
+      forward.map((ids) => ids.length),
+      [3, 3, 1]
+    )
+    assert.deepEqual(
+      forward.flat(),
+      expected.map((row) => row.id)
+    )
+    assert.notIncludeMembers(forward.flat(), theirs)
 
-    const first = await page(
+    // Back from the last page (no Older link): the same pages, the first
+    // one again without a Newer link.
+    assert.isNull(links.older)
+    const backward: number[][] = []
+    url = links.newer
+    while (url && backward.length < 5) {
+      const response = await page(client, owner, organization, url)
+      response.assertStatus(200)
+      backward.unshift(listedIds(response.text()))
+      assert.isNotNull(pagerLinks(response.text()).older)
+      url = pagerLinks(response.text()).newer
+    }
+    assert.deepEqual(backward, forward.slice(0, 2))
+  })
+
+  test('counts the matching entries up to the cap', async ({ client, assert, cleanup }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other } = await createOrganization('Other')
+    const at = sqlTime(DateTime.utc())
+    const rows = (owned: Organization, action: string, count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        organization_id: owned.id,
+        action,
+        status: 'success',
+        request_id: `count-${owned.id}-${action}-${index}`,
+        created_at: at,
+      }))
+    await insertAuditRows([
+      ...rows(organization, 'bulk.event', 1234),
+      ...rows(organization, 'member.removed', 1),
+      ...rows(other, 'bulk.event', 50),
+    ])
+    const count = async (url: string) => {
+      const response = await page(client, owner, organization, url)
+      response.assertStatus(200)
+      return matchingCount(response.text())
+    }
+
+    assert.equal(await count('/audit-logs?action=bulk.event'), '1,234 entries')
+    assert.equal(await count('/audit-logs?action=member.removed'), '1 entry')
+
+    const cap = AuditLogService.countCap
+    cleanup(() => {
+      AuditLogService.countCap = cap
+    })
+    AuditLogService.countCap = 1234
+    assert.equal(await count('/audit-logs?action=bulk.event'), '1,234 entries')
+    AuditLogService.countCap = 1000
+    assert.equal(await count('/audit-logs?action=bulk.event'), 'More than 1,000 entries')
+    const first = await page(client, owner, organization, '/audit-logs?action=bulk.event')
+    const older = pagerLinks(first.text()).older!
+    assert.equal(await count(older), 'More than 1,000 entries')
+  })
+
+  test('a bad page link goes to the first page, filters kept, with the reason', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    await entry(organization, { action: 'member.updated', actorUserId: owner.id })
+    await entry(organization, { action: 'member.updated', actorUserId: owner.id })
+    const valid = encodeCursor(DateTime.utc(), 1)
+
+    for (const position of ['cursor=nope', 'before=nope', `cursor=${valid}&before=${valid}`]) {
+      const response = await page(
+        client,
+        owner,
+        organization,
+        `/audit-logs?action=member.updated&${position}&per_page=2`
+      )
+      response.assertStatus(302)
+      response.assertHeader('location', '/audit-logs?action=member.updated&per_page=2')
+      assert.equal(
+        response.flashMessages().error,
+        'This page link is not valid: here is the first page instead.'
+      )
+    }
+
+    // Longer than any cursor: an invalid field, like the filters.
+    const long = await page(
       client,
       owner,
       organization,
-      '/audit-logs?action=member.updated&per_page=2'
-    )
-    assert.deepEqual(listedIds(first.text()), all.slice(0, 2))
-    assert.include(first.text(), '1–2 of 5')
-    assert.include(
-      first.text(),
-      'href="/audit-logs?action=member.updated&amp;per_page=2&amp;page=2"'
-    )
+      `/audit-logs?cursor=${'a'.repeat(201)}`
+    ).header('referer', '/audit-logs')
+    long.assertStatus(302)
+    assert.properties(long.flashMessages().inputErrorsBag, ['cursor'])
 
-    const last = await page(
+    // A well-formed cursor past the oldest entry: an empty page that says so.
+    const past = await page(
       client,
       owner,
       organization,
-      '/audit-logs?action=member.updated&per_page=2&page=3'
+      `/audit-logs?action=member.updated&cursor=${encodeCursor(DateTime.fromMillis(1000), 1)}`
     )
-    assert.deepEqual(listedIds(last.text()), all.slice(4))
+    past.assertStatus(200)
+    assert.include(past.text(), 'No entries on this page')
+    assert.match(
+      past.text(),
+      /<a href="\/audit-logs\?action=member.updated" class="btn btn-primary">Newest/
+    )
+    assert.deepEqual(listedIds(past.text()), [])
   })
 
   test('invalid filters go back with inline errors', async ({ client, assert }) => {
@@ -359,18 +507,16 @@ test.group('Console: audit log', (group) => {
     const { organization, owner } = await createOrganization()
     // More than one chunk (1,000), all with one created_at: the keyset
     // cursor must fall back on the id.
-    const stamp = DateTime.utc().toFormat(db.connection().dialect.dateTimeFormat)
-    const seeded = Array.from({ length: 1203 }, (_, index) => ({
-      organization_id: organization.id,
-      action: 'bulk.event',
-      status: 'success',
-      request_id: `bulk-${index}`,
-      created_at: stamp,
-    }))
-    // SQLite takes at most 500 rows per multi-row insert.
-    for (let start = 0; start < seeded.length; start += 400) {
-      await db.table('audit_logs').multiInsert(seeded.slice(start, start + 400))
-    }
+    const stamp = sqlTime(DateTime.utc())
+    await insertAuditRows(
+      Array.from({ length: 1203 }, (_, index) => ({
+        organization_id: organization.id,
+        action: 'bulk.event',
+        status: 'success',
+        request_id: `bulk-${index}`,
+        created_at: stamp,
+      }))
+    )
     const response = await page(client, owner, organization, '/audit-logs/export?action=bulk.event')
     response.assertStatus(200)
     const [header, ...rows] = parseCsv(response.text())

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import testUtils from '@adonisjs/core/services/test_utils'
 import limiter from '@adonisjs/limiter/services/main'
 import AccessToken from '#models/access_token'
@@ -8,7 +9,16 @@ import PlatformUserService from '#services/platform_user_service'
 import { TenantContext } from '#support/tenant_context'
 import { UserFactory, USER_PASSWORD } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
-import { auditQuery, findAudit, findAuditOrFail } from '#tests/helpers/audit'
+import { sqlTime } from '#support/sql_time'
+import {
+  auditQuery,
+  findAudit,
+  findAuditOrFail,
+  insertAuditRows,
+  matchingCount,
+  pagerLinks,
+} from '#tests/helpers/audit'
+import { decodeHtml } from '#tests/helpers/html'
 
 async function superAdmin() {
   return UserFactory.apply('superAdmin').create()
@@ -470,5 +480,81 @@ test.group('Console: platform pages', (group) => {
     const exported = await findAuditOrFail('action', 'audit_log.exported')
     assert.isNull(exported.organizationId)
     assert.equal(exported.actorUserId, admin.id)
+  })
+  test('the platform audit log pages with Older and Newer, the organization filter kept', async ({
+    client,
+    assert,
+  }) => {
+    const admin = await superAdmin()
+    const { organization: alpha } = await createOrganization('Alpha Org')
+    const { organization: beta } = await createOrganization('Beta Org')
+    const at = sqlTime(DateTime.utc().startOf('second'))
+    await insertAuditRows(
+      [alpha, beta, alpha, beta, alpha, beta, alpha].map((owned, index) => ({
+        organization_id: owned.id,
+        action: 'bulk.event',
+        status: 'success',
+        request_id: `platform-walk-${index}`,
+        created_at: at,
+      }))
+    )
+    const listed = (html: string) =>
+      [...html.matchAll(/href="\/admin\/audit-logs\/(\d+)"/g)].map((match) => Number(match[1]))
+    const walk = async (url: string) => {
+      const pages: number[][] = []
+      let next: string | null = url
+      while (next && pages.length < 5) {
+        const response = await client.get(next).loginAs(admin)
+        response.assertStatus(200)
+        pages.push(listed(response.text()))
+        next = pagerLinks(response.text()).older
+      }
+      return pages
+    }
+    const expected = async (organizationId?: number) => {
+      const rows = await auditQuery()
+        .where('action', 'bulk.event')
+        .if(organizationId, (query) => query.where('organization_id', organizationId!))
+        .orderBy('id', 'desc')
+      return rows.map((row) => row.id)
+    }
+
+    const everyone = await walk('/admin/audit-logs?action=bulk.event&per_page=3')
+    assert.deepEqual(everyone.flat(), await expected())
+    assert.lengthOf(everyone, 3)
+
+    const onlyAlpha = `/admin/audit-logs?organization_id=${alpha.id}&action=bulk.event&per_page=3`
+    const alphaPages = await walk(onlyAlpha)
+    assert.deepEqual(alphaPages.flat(), await expected(alpha.id))
+    assert.deepEqual(
+      alphaPages.map((ids) => ids.length),
+      [3, 1]
+    )
+
+    const first = await client.get(onlyAlpha).loginAs(admin)
+    assert.equal(matchingCount(first.text()), '4 entries')
+    assert.isNull(pagerLinks(first.text()).newer)
+    const older = pagerLinks(first.text()).older!
+    assert.include(older, `organization_id=${alpha.id}`)
+    const second = await client.get(older).loginAs(admin)
+    assert.isNull(pagerLinks(second.text()).older)
+    const newer = pagerLinks(second.text()).newer!
+    assert.include(newer, `organization_id=${alpha.id}`)
+    const exportLink = decodeHtml(second.text()).match(/href="([^"]+)"[^>]*id="audit-export"/)![1]
+    assert.deepEqual(Object.fromEntries(new URL(exportLink, 'http://console.test').searchParams), {
+      organization_id: String(alpha.id),
+      action: 'bulk.event',
+      per_page: '3',
+    })
+    const back = await client.get(newer).loginAs(admin)
+    assert.deepEqual(listed(back.text()), alphaPages[0])
+    assert.isNull(pagerLinks(back.text()).newer)
+
+    const bad = await client
+      .get(`/admin/audit-logs?organization_id=${alpha.id}&before=nope`)
+      .loginAs(admin)
+      .redirects(0)
+    bad.assertStatus(302)
+    bad.assertHeader('location', `/admin/audit-logs?organization_id=${alpha.id}`)
   })
 })

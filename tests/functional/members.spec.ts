@@ -9,7 +9,9 @@ import limiter from '@adonisjs/limiter/services/main'
 import InvitationMail from '#mails/invitation_mail'
 import { UserFactory } from '#database/factories/user_factory'
 import { addMember, createOrganization, tokenFor } from '#tests/helpers/identity'
-import { findAuditOrFail } from '#tests/helpers/audit'
+import AuditLogService from '#services/audit_log_service'
+import { sqlTime } from '#support/sql_time'
+import { findAuditOrFail, insertAuditRows } from '#tests/helpers/audit'
 
 async function systemRole(slug: string) {
   return db.from('roles').where('slug', slug).whereNull('organization_id').firstOrFail()
@@ -356,7 +358,13 @@ test.group('Audit log API', (group) => {
       .bearerToken(token)
       .qs({ action: 'organization.*' })
     list.assertStatus(200)
-    assert.deepEqual(list.body().meta, { page: 1, per_page: 20, total: 2, last_page: 1 })
+    assert.deepEqual(list.body().meta, {
+      page: 1,
+      per_page: 20,
+      total: 2,
+      last_page: 1,
+      total_capped: false,
+    })
     assert.deepEqual(
       list.body().data.map((entry: any) => entry.changes.after.name),
       ['Renamed Two', 'Renamed One']
@@ -435,6 +443,128 @@ test.group('Audit log API', (group) => {
     assert.equal(bad.body().error_code, 'BAD_CURSOR')
     const tooMany = await client.get('/api/v1/audit-logs').bearerToken(token).qs({ limit: 101 })
     tooMany.assertStatus(422)
+  })
+
+  test('keyset pages walk back with before (meta.prev_cursor)', async ({ client, assert }) => {
+    const { organization, owner } = await createOrganization()
+    const token = await tokenFor(owner, organization)
+    const at = sqlTime(DateTime.utc().startOf('second'))
+    await insertAuditRows(
+      Array.from({ length: 5 }, (_, index) => ({
+        organization_id: organization.id,
+        action: 'bulk.event',
+        status: 'success',
+        request_id: `prev-${index}`,
+        created_at: at,
+      }))
+    )
+    const list = (qs: Record<string, unknown>) =>
+      client
+        .get('/api/v1/audit-logs')
+        .bearerToken(token)
+        .qs({ action: 'bulk.event', limit: 2, ...qs })
+    const ids = (response: Awaited<ReturnType<typeof list>>) =>
+      response.body().data.map((entry: any) => entry.id)
+
+    const first = await list({})
+    assert.isNull(first.body().meta.prev_cursor)
+    const second = await list({ cursor: first.body().meta.next_cursor })
+    const third = await list({ cursor: second.body().meta.next_cursor })
+    assert.isNull(third.body().meta.next_cursor)
+    assert.lengthOf(ids(third), 1)
+
+    const backToSecond = await list({ before: third.body().meta.prev_cursor })
+    backToSecond.assertStatus(200)
+    assert.deepEqual(ids(backToSecond), ids(second))
+    assert.isString(backToSecond.body().meta.next_cursor)
+    const backToFirst = await list({ before: backToSecond.body().meta.prev_cursor })
+    assert.deepEqual(ids(backToFirst), ids(first))
+    assert.isNull(backToFirst.body().meta.prev_cursor)
+
+    const both = await list({ cursor: first.body().meta.next_cursor, before: 'x' })
+    both.assertStatus(422)
+    assert.equal(both.body().error_code, 'BAD_CURSOR')
+    const bad = await list({ before: 'nope' })
+    assert.equal(bad.body().error_code, 'BAD_CURSOR')
+  })
+
+  test('numbered pages count up to the cap (total_capped) and stop there (PAGE_TOO_DEEP)', async ({
+    client,
+    assert,
+    cleanup,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other } = await createOrganization('Other Org')
+    const token = await tokenFor(owner, organization)
+    const at = sqlTime(DateTime.utc())
+    await insertAuditRows(
+      [organization, other, other].flatMap((owned, copy) =>
+        Array.from({ length: 5 }, (_, index) => ({
+          organization_id: owned.id,
+          action: 'bulk.event',
+          status: 'success',
+          request_id: `capped-${copy}-${index}`,
+          created_at: at,
+        }))
+      )
+    )
+    const list = (qs: Record<string, unknown>) =>
+      client
+        .get('/api/v1/audit-logs')
+        .bearerToken(token)
+        .qs({ action: 'bulk.event', ...qs })
+
+    // Under the cap: the exact total, another organization's entries not counted.
+    const exact = await list({ per_page: 2, page: 2 })
+    assert.deepEqual(exact.body().meta, {
+      page: 2,
+      per_page: 2,
+      total: 5,
+      last_page: 3,
+      total_capped: false,
+    })
+
+    // The default cap: pages past the first 10,000 entries are refused, whatever the log holds.
+    assert.equal(AuditLogService.countCap, 10_000)
+    const lastAllowed = await list({ per_page: 20, page: 500 })
+    lastAllowed.assertStatus(200)
+    const tooDeep = await list({ per_page: 20, page: 501 })
+    tooDeep.assertStatus(422)
+    assert.equal(tooDeep.body().error_code, 'PAGE_TOO_DEEP')
+    assert.include(tooDeep.body().message, '10,000')
+    assert.include(tooDeep.body().message, '`cursor`')
+
+    const cap = AuditLogService.countCap
+    cleanup(() => {
+      AuditLogService.countCap = cap
+    })
+    AuditLogService.countCap = 3
+    const capped = await list({ per_page: 2 })
+    capped.assertStatus(200)
+    assert.lengthOf(capped.body().data, 2)
+    assert.deepEqual(capped.body().meta, {
+      page: 1,
+      per_page: 2,
+      total: 3,
+      last_page: 2,
+      total_capped: true,
+    })
+    // A short page past the cap still knows it passed it.
+    const shortPage = await list({ per_page: 4, page: 1 })
+    assert.deepEqual(shortPage.body().meta, {
+      page: 1,
+      per_page: 4,
+      total: 3,
+      last_page: 1,
+      total_capped: true,
+    })
+    const beyond = await list({ per_page: 2, page: 3 })
+    beyond.assertStatus(422)
+    assert.equal(beyond.body().error_code, 'PAGE_TOO_DEEP')
+    AuditLogService.countCap = 5
+    const atCap = await list({ per_page: 10 })
+    assert.equal(atCap.body().meta.total, 5)
+    assert.isFalse(atCap.body().meta.total_capped)
   })
 
   test('needs audit.view', async ({ client }) => {

@@ -6,8 +6,12 @@ import AuditService from '#services/audit_service'
 import AuditLogService, {
   AUDIT_EXPORT_LIMIT,
   type AuditLogFilters,
+  type AuditLogPosition,
 } from '#services/audit_log_service'
 import { listAuditLogsValidator } from '#validators/audit_log'
+
+/** Where a list page starts: not a filter, never carried to another page's link. */
+const POSITION_KEYS = new Set(['page', 'cursor', 'before'])
 
 /**
  * Validated list filters (audit log, inbox) as query-string values again,
@@ -17,7 +21,7 @@ import { listAuditLogsValidator } from '#validators/audit_log'
 export function filterQuery(filters: object) {
   const query: Record<string, string> = {}
   for (const [key, value] of Object.entries(filters)) {
-    if (value === undefined || value === null || key === 'page') continue
+    if (value === undefined || value === null || POSITION_KEYS.has(key)) continue
     if (value instanceof Date) {
       const date = DateTime.fromJSDate(value).toUTC()
       query[key] = date.equals(date.startOf('day'))
@@ -34,10 +38,10 @@ export function filterQuery(filters: object) {
  */
 export async function sendAuditCsv(
   ctx: HttpContext,
-  filters: AuditLogFilters & { page?: number; per_page?: number },
+  filters: AuditLogFilters & AuditLogPosition & { page?: number; per_page?: number },
   options: { filename: string; withOrganization?: boolean; organizationId?: number | null }
 ) {
-  const { page, per_page: perPage, ...exported } = filters
+  const { page, per_page: perPage, cursor, before, limit, ...exported } = filters
   await AuditService.record(
     AuditService.fromRequest(ctx, {
       action: 'audit_log.exported',
@@ -61,18 +65,18 @@ export async function sendAuditCsv(
  * service, as pages and a CSV download.
  */
 export default class AuditLogsController extends BaseController {
-  /** Filtered, paginated entries, newest first. */
+  /** Filtered entries, newest first, in keyset pages (Newer / Older links). */
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(AuditLogPolicy).authorize('viewAny')
     const filters = await ctx.request.validateUsing(listAuditLogsValidator, {
       data: ctx.request.qs(),
     })
-    const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
+    const { perPage } = await this.pageParams(ctx)
+    const page = await AuditLogService.browse(filters, perPage)
     return ctx.view.render('pages/audit_logs/index', {
-      entries: entries.all(),
-      meta: this.pageMeta(entries),
-      actors: await AuditLogService.actors(entries.all()),
+      entries: page.rows,
+      pager: page,
+      actors: await AuditLogService.actors(page.rows),
       options: await AuditLogService.filterOptions(),
       filters: filterQuery(filters),
       exportLimit: AUDIT_EXPORT_LIMIT,

@@ -7,21 +7,25 @@ import { listAuditLogsValidator } from '#validators/audit_log'
 
 export default class AuditLogsController extends BaseController {
   /**
-   * The organization's audit trail, filtered and paginated, newest first.
+   * The organization's audit trail, filtered and paginated, newest first:
+   * keyset pages with `cursor`, `before` or `limit` (meta.next_cursor,
+   * meta.prev_cursor), else numbered pages within the first
+   * `AuditLogService.countCap` entries.
    */
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(AuditLogPolicy).authorize('viewAny')
     const filters = await ctx.request.validateUsing(listAuditLogsValidator, {
       data: ctx.request.qs(),
     })
-    // `cursor` or `limit`: keyset pages (meta.next_cursor), for reading deep into a large log.
-    if (filters.cursor !== undefined || filters.limit !== undefined) {
-      const { rows, meta } = await AuditLogService.keysetPage(filters)
-      return this.success(ctx, rows, { meta })
-    }
+    // Keyset pages read deep into a large log; numbered ones stop at the cap.
+    const keyset = [filters.cursor, filters.before, filters.limit].some(
+      (value) => value !== undefined
+    )
     const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
-    return this.paginated(ctx, entries)
+    const { rows, meta } = keyset
+      ? await AuditLogService.keysetPage(filters)
+      : await AuditLogService.numberedPage(filters, page, perPage)
+    return this.success(ctx, rows, { meta })
   }
 
   /**

@@ -13,19 +13,19 @@ import { listPlatformAuditLogsValidator } from '#validators/audit_log'
  * organization's entries and the platform's own.
  */
 export default class PlatformAuditLogsController extends BaseController {
-  /** Every organization's entries, with the organization filter and column. */
+  /** Every organization's entries, with the organization filter and column; keyset pages. */
   async index(ctx: HttpContext) {
     await ctx.bouncer.with(PlatformPolicy).authorize('manage')
     const filters = await ctx.request.validateUsing(listPlatformAuditLogsValidator, {
       data: ctx.request.qs(),
     })
-    const { page, perPage } = await this.pageParams(ctx)
-    const entries = await AuditLogService.query(filters).paginateInOne(page, perPage)
+    const { perPage } = await this.pageParams(ctx)
+    const page = await AuditLogService.browse(filters, perPage)
     return ctx.view.render('pages/platform/audit_logs', {
-      entries: entries.all(),
-      meta: this.pageMeta(entries),
-      actors: await AuditLogService.actors(entries.all()),
-      organizationsById: await AuditLogService.organizations(entries.all()),
+      entries: page.rows,
+      pager: page,
+      actors: await AuditLogService.actors(page.rows),
+      organizationsById: await AuditLogService.organizations(page.rows),
       options: await AuditLogService.filterOptions({
         platform: true,
         organizationId: filters.organization_id,
