@@ -1,6 +1,6 @@
 /**
- * Scenario 4, scale: the list endpoints on a near-empty database (10
- * conversations) and then with the scale volume seeded (1M messages over
+ * Scenario 4, scale: the list endpoints on a near-empty database (50
+ * conversations, 1,000 messages, 200 audit entries: full pages) and then with the scale volume seeded (1M messages over
  * 10k conversations, 100k audit entries; --quick 50k / 10k): latency at a
  * fixed rate, the ratio seeded/empty, page 1 versus a deep page (keyset
  * cursor, or offset where the endpoint pages by number), and EXPLAIN
@@ -24,6 +24,8 @@ import { explainAll } from './lib/explain.mjs'
 import { scaleOptions, seedScale } from './seed_scale.mjs'
 
 const PORT = 3451
+/** AuditLogService.countCap: how deep the audit log's numbered pages go. */
+const AUDIT_COUNT_CAP = 10_000
 /** Statements about auth and tenancy are the HTTP floor's business, not this scenario's. */
 const DATA_TABLES = /\b(conversations|messages|audit_logs|contacts)\b/
 
@@ -52,7 +54,8 @@ async function endpoints(env) {
       (await client.query("SELECT count(*) FROM audit_logs WHERE action = 'chatbot.updated'"))
         .rows[0].count
     )
-    const deepAuditPage = Math.max(1, Math.floor((audit * 0.9) / 20))
+    // Numbered pages stop at the first AUDIT_COUNT_CAP entries (deeper: 422, use the cursor).
+    const deepAuditPage = Math.max(1, Math.floor((Math.min(audit * 0.9, AUDIT_COUNT_CAP) - 1) / 20))
     // The same depth by keyset: the cursor of the entry 90% down the filtered log.
     const deepAudit = await client.query(
       `SELECT id, created_at FROM audit_logs WHERE action = 'chatbot.updated'
@@ -94,6 +97,16 @@ async function endpoints(env) {
         name: 'GET /api/v1/audit-logs?action= (keyset, 90% deep)',
         path: `/api/v1/audit-logs?action=chatbot.updated&limit=20&cursor=${auditCursor}`,
       },
+      {
+        name: 'GET /audit-logs?action= (console, first)',
+        path: '/audit-logs?action=chatbot.updated',
+        console: true,
+      },
+      {
+        name: 'GET /audit-logs?action= (console, 90% deep)',
+        path: `/audit-logs?action=chatbot.updated&cursor=${auditCursor}`,
+        console: true,
+      },
       { name: 'GET /conversations (console inbox)', path: '/conversations', console: true },
     ]
   } finally {
@@ -128,8 +141,9 @@ export async function run({ quick = false, argv = [] } = {}) {
   const web = await startWeb({ env, port: PORT })
   try {
     const credentials = await fixture(web.url)
-    // "Empty": enough rows for every endpoint to have something to show.
-    await seedScale(env, { messages: 200, audit: 40, conversations: 10 })
+    // "Empty": a few pages of everything, so each endpoint shows as many rows
+    // as on the seeded database and only the volume behind them differs.
+    await seedScale(env, { messages: 1000, audit: 200, conversations: 50 })
     const empty = await measure(env, web, credentials, duration, rate)
 
     const seeded = await seedScale(env, volume)
