@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import testUtils from '@adonisjs/core/services/test_utils'
+import AuditService from '#services/audit_service'
 import { auditQuery, findAudit, findAuditOrFail } from '#tests/helpers/audit'
 
 test.group('Audit trail', (group) => {
@@ -110,6 +111,45 @@ test.group('Audit trail', (group) => {
       rows.map((row) => row.requestId),
       ids
     )
+  })
+
+  test('a batch keeps every value exactly: quotes, braces, commas, backslashes, nulls, JSON', async ({
+    assert,
+  }) => {
+    const awkward = [
+      'plain',
+      'a "quoted", {braced} value',
+      'back\\slash \\"',
+      'NULL',
+      '',
+      'émoji 🙂',
+    ]
+    const entries = awkward.map((text, index) => ({
+      action: 'fixture.batched',
+      message: text,
+      organizationId: index % 2 ? null : 1,
+      subject: { type: 'fixture', id: text || 'empty' },
+      changes: index === 3 ? undefined : { text, list: [text, null, { nested: text }] },
+      requestId: `audit-batch-${index}`,
+      durationMs: index,
+    }))
+    // Recorded together: one write carries them all.
+    await Promise.all(entries.map((entry) => AuditService.record(entry)))
+
+    const rows = await auditQuery().where('action', 'fixture.batched').orderBy('request_id')
+    assert.lengthOf(rows, awkward.length)
+    rows.forEach((row, index) => {
+      assert.equal(row.message, awkward[index] === '' ? null : awkward[index])
+      assert.equal(row.subjectId, awkward[index] || 'empty')
+      assert.equal(row.organizationId, index % 2 ? null : 1)
+      assert.equal(row.durationMs, index)
+      assert.deepEqual(
+        row.changes,
+        index === 3
+          ? null
+          : { text: awkward[index], list: [awkward[index], null, { nested: awkward[index] }] }
+      )
+    })
   })
 
   test('plain success writes no audit entry', async ({ client, assert }) => {
