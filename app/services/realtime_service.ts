@@ -8,6 +8,8 @@ import {
   presentPublicMessage,
 } from '#services/conversation_service'
 
+type Broadcastable = Parameters<typeof transmit.broadcast>[1]
+
 /**
  * Server-sent events over @adonisjs/transmit. Three channels:
  * - `conversations/:id`: a conversation's events for organization members
@@ -74,11 +76,14 @@ export default class RealtimeService {
 
   /**
    * Broadcasting never fails the caller: a lost event is caught up by the
-   * clients' `after=` reads, a lost reply would not be.
+   * clients' `after=` reads, a lost reply would not be. Payloads are fresh
+   * objects of the presenters: the transport and the event streams write
+   * them as JSON (dropping undefined fields) when they are sent, so they go
+   * as they are.
    */
   protected static send(channel: string, payload: Record<string, unknown>) {
     try {
-      transmit.broadcast(channel, JSON.parse(JSON.stringify(payload)))
+      transmit.broadcast(channel, payload as Broadcastable)
     } catch (error) {
       logger.warn({ err: error, channel }, 'realtime event not broadcast')
     }
