@@ -525,3 +525,59 @@ test.group('Console: audit log', (group) => {
     assert.lengthOf(new Set(requestIds), 1203)
   })
 })
+
+test.group('Audit log: action suggestions', (group) => {
+  group.each.setup(() => testUtils.db().withGlobalTransaction())
+
+  test("suggest each of the organization's actions once, in order, and no other organization's", async ({
+    assert,
+  }) => {
+    const { organization } = await createOrganization('Suggestions Org')
+    const { organization: other } = await createOrganization('Other Org')
+    const actions = [
+      'chatbot.created',
+      'chatbot.updated',
+      'member.invited',
+      'token_created',
+      'z.last',
+    ]
+    const now = sqlTime()
+    await insertAuditRows(
+      Array.from({ length: 300 }, (_, index) => ({
+        organization_id: organization.id,
+        action: actions[index % actions.length],
+        status: 'success',
+        created_at: now,
+      }))
+    )
+    await insertAuditRows([
+      { organization_id: other.id, action: 'secret.elsewhere', status: 'success', created_at: now },
+    ])
+
+    const suggested = await TenantContext.run(organization.id, () =>
+      AuditLogService.filterOptions()
+    )
+    const ownActions = (
+      await auditQuery().where('organization_id', organization.id).distinct('action')
+    )
+      .map((row) => row.action)
+      .sort()
+    assert.deepEqual(
+      suggested.actions.filter((action) => !action.endsWith('.*')),
+      ownActions
+    )
+    assert.includeMembers(suggested.actions, ['chatbot.*', 'member.*'])
+    assert.notInclude(suggested.actions, 'secret.elsewhere')
+
+    // The platform page, for one organization and across all of them (the newest entries').
+    const forOther = await TenantContext.asPlatform(() =>
+      AuditLogService.filterOptions({ platform: true, organizationId: other.id })
+    )
+    assert.include(forOther.actions, 'secret.elsewhere')
+    assert.notInclude(forOther.actions, 'chatbot.created')
+    const everywhere = await TenantContext.asPlatform(() =>
+      AuditLogService.filterOptions({ platform: true })
+    )
+    assert.includeMembers(everywhere.actions, [...actions, 'secret.elsewhere'])
+  })
+})
