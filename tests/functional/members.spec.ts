@@ -567,6 +567,54 @@ test.group('Audit log API', (group) => {
     assert.isFalse(atCap.body().meta.total_capped)
   })
 
+  test('deep numbered pages hold the same entries, in order, as reading the whole list', async ({
+    client,
+    assert,
+  }) => {
+    const { organization, owner } = await createOrganization()
+    const { organization: other } = await createOrganization('Other Org')
+    const token = await tokenFor(owner, organization)
+    const start = DateTime.utc().startOf('second')
+    // Shared timestamps (ties broken by id) and another organization's entries in between.
+    await insertAuditRows(
+      Array.from({ length: 11 }, (_, index) => [
+        {
+          organization_id: organization.id,
+          action: index % 4 === 0 ? 'deep.other' : 'deep.event',
+          status: 'success',
+          request_id: `ours-${index}`,
+          created_at: sqlTime(start.minus({ seconds: Math.floor(index / 3) })),
+        },
+        {
+          organization_id: other.id,
+          action: 'deep.event',
+          status: 'success',
+          request_id: `theirs-${index}`,
+          created_at: sqlTime(start.minus({ seconds: Math.floor(index / 3) })),
+        },
+      ]).flat()
+    )
+    const page = async (qs: Record<string, unknown>) => {
+      const response = await client.get('/api/v1/audit-logs').bearerToken(token).qs(qs)
+      response.assertStatus(200)
+      return response.body().data.map((entry: any) => entry.request_id) as string[]
+    }
+
+    for (const action of ['deep.event', 'deep.*']) {
+      const whole = await page({ action, per_page: 100 })
+      assert.lengthOf(whole, action === 'deep.event' ? 8 : 11)
+      assert.isTrue(whole.every((id) => id.startsWith('ours-')))
+      const paged = [
+        ...(await page({ action, per_page: 3, page: 1 })),
+        ...(await page({ action, per_page: 3, page: 2 })),
+        ...(await page({ action, per_page: 3, page: 3 })),
+        ...(await page({ action, per_page: 3, page: 4 })),
+      ]
+      assert.deepEqual(paged, whole)
+      assert.deepEqual(await page({ action, per_page: 3, page: 5 }), [])
+    }
+  })
+
   test('needs audit.view', async ({ client }) => {
     const { organization } = await createOrganization()
     const agent = await addMember(organization, 'agent')
