@@ -286,6 +286,10 @@ export async function run({ quick = false } = {}) {
         `RSS web ${memory.web} MB, workers ${memory.workers.join(' + ')} MB; ` +
         `web in ${web.mode} mode`
     )
+    // Throughput is reported whatever it is; losing or duplicating a message is a bug.
+    if (all.lost > 0 || all.duplicated > 0) {
+      throw new Error(`${all.lost} message(s) lost, ${all.duplicated} duplicated`)
+    }
     return rows
   } finally {
     await client.end()
